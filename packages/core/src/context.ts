@@ -1,0 +1,47 @@
+// The one AsyncLocalStorage of loglane: the trace context that stamps every record written during
+// a request or a job. Entered with `run`, never `enterWith`, so a context cannot leak past its work.
+
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/** Ids and per-request state that every record written inside the context carries. */
+export interface TraceContext {
+  /** This service's id for this request or job; new for every hop. */
+  readonly traceId: string;
+  /** The id shared by every service that one user action touches (a W3C trace id when possible). */
+  readonly globalTraceId: string;
+  /** The header that carries `globalTraceId` to the next service. */
+  readonly forwardHeader: string;
+  /** The authenticated user, once known (see `setUserId`). */
+  userId?: string;
+  /** Asked for the user id when a record is written and `userId` is still unknown. */
+  resolveUserId?: () => string | undefined;
+  /** Called before the first record of the context is written (the HTTP core emits a deferred HttpRequest here). */
+  beforeRecord?: () => void;
+}
+
+// One storage per process even when both the CommonJS and the ESM build of @loglane/core are
+// loaded (the dual-package hazard): otherwise a Nest app importing one build and a helper
+// requiring the other would each see no context.
+const STORAGE_KEY = Symbol.for('@loglane/core/trace-context@1');
+type Holder = { [STORAGE_KEY]?: AsyncLocalStorage<TraceContext> };
+const holder = globalThis as Holder;
+const storage: AsyncLocalStorage<TraceContext> = (holder[STORAGE_KEY] ??= new AsyncLocalStorage<TraceContext>());
+
+/** The trace context of the code that is running, if any. */
+export function getTraceContext(): TraceContext | undefined {
+  return storage.getStore();
+}
+
+/** Runs `fn` inside `context`; everything it starts (timers, promises, I/O callbacks) sees it too. */
+export function runInContext<T>(context: TraceContext, fn: () => T): T {
+  return storage.run(context, fn);
+}
+
+/**
+ * Records the authenticated user for the rest of the current request or job, so that app log
+ * lines and the HttpResponse record carry `userId`. Does nothing outside a context.
+ */
+export function setUserId(userId: string | number | undefined): void {
+  const context = storage.getStore();
+  if (context) context.userId = userId === undefined ? undefined : String(userId);
+}

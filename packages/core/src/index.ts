@@ -1,0 +1,54 @@
+// @loglane/core: structured JSON records for Node services. Everything public is exported here by name.
+
+export {
+  LEVELS,
+  LEVEL_RANK,
+  HTTP_REQUEST,
+  HTTP_RESPONSE,
+  BASE_FIELDS,
+  DETAIL_FIELDS,
+  LIBRARY_FIELDS,
+  META_PREFIX,
+  RECORD_JSON_SCHEMA,
+  checkRecord,
+  isLogLevel,
+} from './schema.js';
+export type {
+  LogLevel,
+  FieldType,
+  FieldSpec,
+  DetailFields,
+  BaseRecord,
+  HttpRequestRecord,
+  HttpResponseRecord,
+  AppRecord,
+  LoglaneRecord,
+} from './schema.js';
+export { createLogger } from './logger.js';
+export type { LoglaneLogger, LoglaneOptions } from './logger.js';
+export { RecordEncoder, JsonText, loglaneFormat } from './format.js';
+export type { RecordDraft, LogMeta, EncoderOptions, LoglaneFormatOptions } from './format.js';
+export { Redactor } from './redact.js';
+export type { RedactOptions } from './redact.js';
+export { describeError, CUT_MARKER } from './serialize.js';
+export type { ErrorFields } from './serialize.js';
+export { getTraceContext, setUserId } from './context.js';
+export type { TraceContext } from './context.js';
+export {
+  DEFAULT_FORWARD_HEADER,
+  DEFAULT_TRACE_HEADERS,
+  TraceResolver,
+  canonicalTraceId,
+  newGlobalTraceId,
+  newTraceId,
+  outboundTraceHeaders,
+  parseAmznTraceId,
+  parseTraceparent,
+  runWithTraceContext,
+} from './trace.js';
+export type { HeaderBag, RunWithTraceOptions, TraceOptions, Traceparent } from './trace.js';
+export { DEFAULT_IGNORE, HttpLogging, clientIp, createHttpLogging } from './http.js';
+export type { HttpLoggingOptions, HttpView, IgnoreRule } from './http.js';
+export { FdDestination, createFdDestination, stdoutDestination } from './destination.js';
+export type { Destination, DestinationOptions, LineSink } from './destination.js';
+export { prettyLine } from './pretty.js';

@@ -1,0 +1,310 @@
+// Turns any value into bounded, redacted JSON text in one walk that never throws: circular
+// structures, BigInt, Buffers, Errors (with cause), throwing getters and toJSON, Proxies, Maps, Sets.
+// The walk stops as soon as its character budget is spent, so a 10 MB body costs no more than its cap.
+
+import { type PathNode, type Redactor, stepPaths } from './redact.js';
+
+/** Appended to text that was cut at its budget. */
+export const CUT_MARKER = '…[truncated]';
+
+const MAX_DEPTH = 12;
+const MAX_CAUSE_DEPTH = 5;
+
+/** Result of encoding one value. */
+export interface EncodedValue {
+  /** JSON text (cut values end with `CUT_MARKER` and are no longer parseable JSON). */
+  text: string;
+  /** True when the budget cut the text or depth limits replaced parts of the value. */
+  truncated: boolean;
+}
+
+/** Cuts `text` to at most `max` UTF-16 units without splitting a surrogate pair. */
+export function cutString(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let end = Math.max(0, max);
+  const last = text.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end -= 1;
+  return text.slice(0, end);
+}
+
+/** Reads a property; a throwing getter or Proxy trap becomes a marker instead of an exception. */
+function readProperty(obj: object, key: string): unknown {
+  try {
+    return (obj as Record<string, unknown>)[key];
+  } catch (err) {
+    return `[Threw: ${messageOf(err)}]`;
+  }
+}
+
+function messageOf(err: unknown): string {
+  try {
+    if (err instanceof Error) return String(err.message);
+    return String(err);
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Encodes values for one logger's redaction rules. Stateless between calls. */
+export class ValueEncoder {
+  constructor(private readonly redactor: Redactor) {}
+
+  /** JSON text of `value`, redacted and cut to about `maxChars` characters. */
+  encode(value: unknown, maxChars: number): EncodedValue {
+    const walk = new Walk(this.redactor, maxChars);
+    walk.value(value, 0, this.redactor.paths ? [this.redactor.paths] : undefined);
+    return walk.finish();
+  }
+
+  /** A string value with credential-shaped parts redacted. */
+  redactString(value: string): string {
+    return this.redactor.redactString(value);
+  }
+}
+
+/** One encoding pass: an output buffer with a budget and the chain of objects being visited. */
+class Walk {
+  private readonly parts: string[] = [];
+  private length = 0;
+  private stopped = false;
+  private truncated = false;
+  private readonly ancestors: object[] = [];
+
+  constructor(
+    private readonly redactor: Redactor,
+    private readonly maxChars: number,
+  ) {}
+
+  finish(): EncodedValue {
+    let text = this.parts.join('');
+    if (this.stopped || text.length > this.maxChars) {
+      text = cutString(text, this.maxChars) + CUT_MARKER;
+      this.truncated = true;
+    }
+    return { text, truncated: this.truncated };
+  }
+
+  private push(text: string): void {
+    this.parts.push(text);
+    this.length += text.length;
+    if (this.length > this.maxChars) this.stopped = true;
+  }
+
+  private string(value: string): void {
+    const room = this.maxChars - this.length;
+    // Cut long strings before escaping them: the budget bounds the work, not just the output.
+    const cut = value.length > room ? cutString(value, Math.max(room, 0)) : value;
+    this.push(JSON.stringify(this.redactor.redactString(cut)));
+    if (cut !== value) this.stopped = true;
+  }
+
+  value(value: unknown, depth: number, paths: PathNode[] | undefined): void {
+    if (this.stopped) return;
+    switch (typeof value) {
+      case 'string':
+        this.string(value);
+        return;
+      case 'number':
+        this.push(Number.isFinite(value) ? String(value) : 'null');
+        return;
+      case 'boolean':
+        this.push(value ? 'true' : 'false');
+        return;
+      case 'bigint':
+        this.push(`"${value.toString()}"`);
+        return;
+      case 'object':
+        if (value === null) this.push('null');
+        else this.object(value, depth, paths);
+        return;
+      default:
+        // undefined, functions and symbols have no JSON form.
+        this.push('null');
+    }
+  }
+
+  private object(obj: object, depth: number, paths: PathNode[] | undefined): void {
+    if (this.ancestors.includes(obj)) {
+      this.push('"[Circular]"');
+      return;
+    }
+    if (depth >= MAX_DEPTH) {
+      this.truncated = true;
+      this.push(Array.isArray(obj) ? '"[Array]"' : '"[Object]"');
+      return;
+    }
+    if (ArrayBuffer.isView(obj) || obj instanceof ArrayBuffer) {
+      this.push(`"[${obj.constructor.name} ${obj.byteLength} bytes]"`);
+      return;
+    }
+    if (obj instanceof Date) {
+      const time = obj.getTime();
+      this.push(Number.isNaN(time) ? 'null' : `"${obj.toISOString()}"`);
+      return;
+    }
+    this.ancestors.push(obj);
+    try {
+      if (obj instanceof Error) this.error(obj, depth, paths);
+      else if (typeof (obj as { toJSON?: unknown }).toJSON === 'function') this.toJson(obj, depth, paths);
+      else if (Array.isArray(obj)) this.array(obj, depth, paths);
+      else if (obj instanceof Map) this.entries(mapEntries(obj), depth, paths);
+      else if (obj instanceof Set) this.array([...obj], depth, paths);
+      else this.entries(objectEntries(obj), depth, paths);
+    } finally {
+      this.ancestors.pop();
+    }
+  }
+
+  private toJson(obj: object, depth: number, paths: PathNode[] | undefined): void {
+    let result: unknown;
+    try {
+      result = (obj as { toJSON: () => unknown }).toJSON();
+    } catch (err) {
+      this.string(`[toJSON threw: ${messageOf(err)}]`);
+      return;
+    }
+    if (result === obj) this.entries(objectEntries(obj), depth, paths);
+    else this.value(result, depth + 1, paths);
+  }
+
+  private array(items: readonly unknown[], depth: number, paths: PathNode[] | undefined): void {
+    this.push('[');
+    const count = items.length;
+    for (let i = 0; i < count && !this.stopped; i++) {
+      if (i > 0) this.push(',');
+      const next = paths && stepPaths(paths, String(i));
+      if (next?.some((n) => n.terminal)) this.string(this.redactor.censor);
+      else this.value(readProperty(items, String(i)), depth + 1, next);
+    }
+    this.push(']');
+  }
+
+  /** Writes key/value pairs as a JSON object; a thunk defers reading until the key is known to be wanted. */
+  private entries(entries: Iterable<[string, () => unknown]>, depth: number, paths: PathNode[] | undefined): void {
+    this.push('{');
+    let first = true;
+    for (const [key, read] of entries) {
+      if (this.stopped) break;
+      const next = paths && stepPaths(paths, key);
+      const redacted = this.redactor.isSensitiveKey(key) || next?.some((n) => n.terminal) === true;
+      const value = redacted ? this.redactor.censor : read();
+      // Like JSON.stringify: a key whose value has no JSON form is left out.
+      if (value === undefined || typeof value === 'function' || typeof value === 'symbol') continue;
+      this.push(first ? JSON.stringify(key) + ':' : ',' + JSON.stringify(key) + ':');
+      first = false;
+      this.value(value, depth + 1, next);
+    }
+    this.push('}');
+  }
+
+  private error(err: Error, depth: number, paths: PathNode[] | undefined): void {
+    const described = describeError(err);
+    const fields: [string, () => unknown][] = [
+      ['type', () => described.errorType],
+      ['message', () => described.errorMessage],
+    ];
+    if (described.errorCode !== undefined) fields.push(['code', () => described.errorCode]);
+    if (described.errorStack !== undefined) fields.push(['stack', () => described.errorStack]);
+    this.entries(fields, depth, paths);
+  }
+}
+
+function objectEntries(obj: object): [string, () => unknown][] {
+  let keys: string[];
+  try {
+    keys = Object.keys(obj);
+  } catch (err) {
+    return [['[keys]', () => `[Threw: ${messageOf(err)}]`]];
+  }
+  return keys.map((key) => [key, () => readProperty(obj, key)]);
+}
+
+function mapEntries(map: Map<unknown, unknown>): [string, () => unknown][] {
+  const out: [string, () => unknown][] = [];
+  for (const [key, value] of map) out.push([typeof key === 'string' ? key : String(key), () => value]);
+  return out;
+}
+
+/** Error fields of a record, all strings. */
+export interface ErrorFields {
+  errorType: string;
+  errorMessage: string;
+  errorCode?: string;
+  errorStack?: string;
+}
+
+/**
+ * Describes a thrown value as record fields. The stack is one string (newlines are escaped in
+ * the JSON line, so it stays one line); `cause` chains and AggregateError members are appended
+ * the way Node prints them. Never throws, whatever the value's getters do.
+ */
+export function describeError(thrown: unknown): ErrorFields {
+  if (!(thrown instanceof Error) && !looksLikeError(thrown)) {
+    return { errorType: thrown === null ? 'null' : typeof thrown, errorMessage: stringOf(thrown) };
+  }
+  const err = thrown as Error & { code?: unknown };
+  const fields: ErrorFields = {
+    errorType: stringOf(safeRead(() => err.name) ?? safeRead(() => err.constructor.name) ?? 'Error'),
+    errorMessage: stringOf(safeRead(() => err.message) ?? ''),
+  };
+  const code = safeRead(() => err.code);
+  if (typeof code === 'string' || typeof code === 'number') fields.errorCode = String(code);
+  const stack = stackWithCauses(err, 0, new Set());
+  if (stack !== undefined) fields.errorStack = stack;
+  return fields;
+}
+
+function looksLikeError(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as { message?: unknown; stack?: unknown };
+  return typeof safeRead(() => v.message) === 'string' && typeof safeRead(() => v.stack) === 'string';
+}
+
+function stackWithCauses(err: unknown, depth: number, seen: Set<unknown>): string | undefined {
+  if (typeof err !== 'object' || err === null || seen.has(err)) return undefined;
+  seen.add(err);
+  const e = err as { stack?: unknown; message?: unknown; cause?: unknown; errors?: unknown };
+  const rawStack = safeRead(() => e.stack);
+  let text = typeof rawStack === 'string' ? rawStack : undefined;
+  if (depth < MAX_CAUSE_DEPTH) {
+    const errors = safeRead(() => e.errors);
+    if (Array.isArray(errors)) {
+      for (const member of errors.slice(0, 10)) {
+        const memberStack = stackWithCauses(member, depth + 1, seen) ?? stringOf(member);
+        text = `${text ?? ''}\n  [errors]: ${memberStack}`;
+      }
+    }
+    const cause = safeRead(() => e.cause);
+    if (cause !== undefined) {
+      const causeText = stackWithCauses(cause, depth + 1, seen) ?? stringOf(cause);
+      text = `${text ?? ''}\n  [cause]: ${causeText}`;
+    }
+  }
+  return text;
+}
+
+function safeRead<T>(read: () => T): T | undefined {
+  try {
+    return read();
+  } catch {
+    return undefined;
+  }
+}
+
+/** String form of anything, never throwing. */
+export function stringOf(value: unknown): string {
+  if (typeof value === 'string') return value;
+  try {
+    if (typeof value === 'object' && value !== null) {
+      const json = JSON.stringify(value);
+      if (typeof json === 'string') return json;
+    }
+    return String(value);
+  } catch {
+    try {
+      return Object.prototype.toString.call(value);
+    } catch {
+      return '[unprintable]';
+    }
+  }
+}

@@ -1,0 +1,198 @@
+// Trace ids: reading them from incoming headers, making new ones, one canonical text form, and the
+// headers that carry them to the next service. W3C Trace Context: https://www.w3.org/TR/trace-context/
+
+import { v4 as uuidv4 } from 'uuid';
+import { type TraceContext, getTraceContext, runInContext } from './context.js';
+
+/** Headers as Node gives them (`IncomingHttpHeaders`) or as a queue message carries them. */
+export type HeaderBag = Readonly<Record<string, string | readonly string[] | number | undefined>>;
+
+/** Where `globalTraceId` comes from and which header carries it on. */
+export interface TraceOptions {
+  /**
+   * Headers read for an incoming global trace id, in order, after a valid `traceparent`.
+   * `x-amzn-trace-id` is understood in its `Root=1-…` form.
+   * @default ['x-global-trace-id', 'x-correlation-id', 'x-request-id', 'x-amzn-trace-id']
+   */
+  traceHeaders?: readonly string[];
+  /**
+   * The header that carries `globalTraceId` to the next service (next to `traceparent`).
+   * @default 'x-global-trace-id'
+   */
+  forwardHeader?: string;
+}
+
+/** Default incoming headers for `globalTraceId`, after `traceparent`. */
+export const DEFAULT_TRACE_HEADERS: readonly string[] = [
+  'x-global-trace-id',
+  'x-correlation-id',
+  'x-request-id',
+  'x-amzn-trace-id',
+];
+/** Default outgoing header for `globalTraceId`. */
+export const DEFAULT_FORWARD_HEADER = 'x-global-trace-id';
+
+const HEX32 = /^[0-9a-f]{32}$/;
+const HEX16 = /^[0-9a-f]{16}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const TOKEN = /^[A-Za-z0-9._:-]{1,128}$/;
+const ZERO32 = '0'.repeat(32);
+const ZERO16 = '0'.repeat(16);
+
+/** A parsed `traceparent` header. */
+export interface Traceparent {
+  readonly version: string;
+  readonly traceId: string;
+  readonly parentId: string;
+  readonly flags: string;
+}
+
+/**
+ * Parses a `traceparent` header per W3C Trace Context level 1: `00-<32 hex>-<16 hex>-<2 hex>`,
+ * lower-case, not all zeros, version `ff` invalid. Future versions are read by their first four parts.
+ */
+export function parseTraceparent(value: unknown): Traceparent | undefined {
+  if (typeof value !== 'string') return undefined;
+  const parts = value.trim().split('-');
+  if (parts.length < 4) return undefined;
+  const [version = '', traceId = '', parentId = '', flags = ''] = parts;
+  if (!/^[0-9a-f]{2}$/.test(version) || version === 'ff') return undefined;
+  if (version === '00' && parts.length !== 4) return undefined;
+  if (!HEX32.test(traceId) || traceId === ZERO32) return undefined;
+  if (!HEX16.test(parentId) || parentId === ZERO16) return undefined;
+  if (!/^[0-9a-f]{2}$/.test(flags)) return undefined;
+  return { version, traceId, parentId, flags };
+}
+
+/**
+ * The trace id of an `X-Amzn-Trace-Id` header (`Root=1-5759e988-bd862e3fe1be46a994272793;…`),
+ * as the 32-hex W3C form X-Ray itself maps it to (`5759e988bd862e3fe1be46a994272793`).
+ */
+export function parseAmznTraceId(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const match = /(?:^|;)\s*Root=1-([0-9a-fA-F]{8})-([0-9a-fA-F]{24})\s*(?:;|$)/.exec(value);
+  if (!match) return undefined;
+  const id = `${match[1]}${match[2]}`.toLowerCase();
+  return id === ZERO32 ? undefined : id;
+}
+
+/**
+ * The canonical text form of an id from a header, or `undefined` when it is unusable.
+ * 32-hex ids and UUIDs become 32 lower-case hex digits, so the same id written by two services
+ * compares equal; other short tokens (`[A-Za-z0-9._:-]`, at most 128) are kept as they are.
+ */
+export function canonicalTraceId(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const trimmed = value.trim();
+  const lower = trimmed.toLowerCase();
+  if (HEX32.test(lower)) return lower === ZERO32 ? undefined : lower;
+  if (UUID.test(lower)) return lower.replace(/-/g, '');
+  return TOKEN.test(trimmed) ? trimmed : undefined;
+}
+
+/** A new global trace id: 32 lower-case hex digits (a valid W3C trace id). */
+export function newGlobalTraceId(): string {
+  return uuidv4().replace(/-/g, '');
+}
+
+/** A new per-hop trace id (a UUID v4). */
+export function newTraceId(): string {
+  return uuidv4();
+}
+
+function firstHeader(headers: HeaderBag, name: string): string | undefined {
+  const value = headers[name] ?? headers[name.toLowerCase()];
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number') return String(value);
+  if (Array.isArray(value)) return typeof value[0] === 'string' ? value[0] : undefined;
+  return undefined;
+}
+
+/** Compiled trace options: reads incoming ids and makes new contexts. */
+export class TraceResolver {
+  private readonly headers: readonly string[];
+  /** The header that carries `globalTraceId` onward. */
+  readonly forwardHeader: string;
+
+  constructor(options: TraceOptions = {}) {
+    this.headers = (options.traceHeaders ?? DEFAULT_TRACE_HEADERS).map((h) => h.toLowerCase());
+    this.forwardHeader = (options.forwardHeader ?? DEFAULT_FORWARD_HEADER).toLowerCase();
+  }
+
+  /** The global trace id an incoming message carries, if any valid one. */
+  incomingGlobalTraceId(headers: HeaderBag): string | undefined {
+    const parent = parseTraceparent(firstHeader(headers, 'traceparent'));
+    if (parent) return parent.traceId;
+    for (const name of this.headers) {
+      const raw = firstHeader(headers, name);
+      if (raw === undefined) continue;
+      const id = name === 'x-amzn-trace-id' ? parseAmznTraceId(raw) : canonicalTraceId(raw);
+      if (id) return id;
+    }
+    return undefined;
+  }
+
+  /** A fresh context for one request or message: a new `traceId`, the caller's `globalTraceId` or a new one. */
+  contextFor(headers: HeaderBag | undefined): TraceContext {
+    return {
+      traceId: newTraceId(),
+      globalTraceId: (headers && this.incomingGlobalTraceId(headers)) ?? newGlobalTraceId(),
+      forwardHeader: this.forwardHeader,
+    };
+  }
+}
+
+/**
+ * Headers to put on an outbound call so that the next service continues this trace:
+ * `traceparent` (when the global id is a W3C trace id) and the forward header (`x-global-trace-id`).
+ * Empty outside a context.
+ */
+export function outboundTraceHeaders(context: TraceContext | undefined = getTraceContext()): Record<string, string> {
+  if (!context) return {};
+  const headers: Record<string, string> = { [context.forwardHeader]: context.globalTraceId };
+  if (HEX32.test(context.globalTraceId)) {
+    // The parent id names this hop: the first 16 hex digits of our traceId.
+    const parentId = context.traceId.replace(/-/g, '').slice(0, 16).toLowerCase();
+    if (HEX16.test(parentId) && parentId !== ZERO16) headers.traceparent = `00-${context.globalTraceId}-${parentId}-01`;
+  }
+  return headers;
+}
+
+/** How `runWithTraceContext` picks its ids. */
+export interface RunWithTraceOptions extends TraceOptions {
+  /** Continue the trace carried by these headers (a queue message's attributes, say). */
+  headers?: HeaderBag;
+  /** Use this global trace id (canonicalised); ignored when unusable. */
+  globalTraceId?: string;
+  /**
+   * Keep the `globalTraceId` of the context this is called from, if any.
+   * @default true
+   */
+  inherit?: boolean;
+  /** The user the work runs for. */
+  userId?: string | number;
+}
+
+/**
+ * Runs non-HTTP work (a cron job, a queue message, a script) in a trace context of its own, so
+ * that its log lines carry `traceId` and `globalTraceId`. Returns what `fn` returns (a Promise stays
+ * a Promise). Each call gets a new `traceId`; `globalTraceId` comes from `options.globalTraceId`,
+ * then `options.headers`, then the surrounding context (unless `inherit: false`), else a new one.
+ */
+export function runWithTraceContext<T>(fn: () => T, options: RunWithTraceOptions = {}): T {
+  const resolver = new TraceResolver(options);
+  const outer = options.inherit === false ? undefined : getTraceContext();
+  const globalTraceId =
+    canonicalTraceId(options.globalTraceId) ??
+    (options.headers && resolver.incomingGlobalTraceId(options.headers)) ??
+    outer?.globalTraceId ??
+    newGlobalTraceId();
+  const context: TraceContext = {
+    traceId: newTraceId(),
+    globalTraceId,
+    forwardHeader: options.forwardHeader ? resolver.forwardHeader : (outer?.forwardHeader ?? resolver.forwardHeader),
+  };
+  if (options.userId !== undefined) context.userId = String(options.userId);
+  else if (outer?.userId !== undefined) context.userId = outer.userId;
+  return runInContext(context, fn);
+}
