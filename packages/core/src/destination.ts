@@ -1,8 +1,8 @@
 // Where lines go: a file descriptor (stdout by default) written with non-blocking synchronous
 // writes, a bounded queue that counts what it drops, and flushes on every way a process ends,
-// with a deadline so that a reader that never reads cannot hold the exit.
+// with one deadline so that a reader that never reads cannot hold the exit.
 
-import { writeSync, fstatSync } from 'node:fs';
+import { fstatSync, writeSync } from 'node:fs';
 
 /** Anything that takes finished lines. */
 export interface LineSink {
@@ -21,24 +21,28 @@ export interface Destination extends LineSink {
 /** Options of `createFdDestination` / `stdoutDestination`. */
 export interface DestinationOptions {
   /**
-   * The file descriptor to write to.
+   * The file descriptor to write to. Pipes and sockets on fd 1 and 2 are made non-blocking (as
+   * Node does for `process.stdout`); any other fd is written the way it was opened.
    * @default 1 (stdout)
    */
   fd?: number;
   /**
-   * Write each line before `write` returns (tests, AWS Lambda, scripts that exit abruptly).
-   * A full pipe then blocks the caller up to `exitDeadlineMs` instead of queueing.
+   * Write each line before `write` returns (AWS Lambda, tests, scripts that end abruptly). When the
+   * reader is stuck, one line waits up to `exitDeadlineMs`; after that the destination queues (as
+   * in the default mode) until the reader has caught up, so a stuck reader costs one wait, not one per line.
    * @default false
    */
   sync?: boolean;
   /**
-   * Most characters held for a slow reader; past it, lines are dropped and counted.
+   * Most characters held for a slow reader; past it, lines are dropped and counted, and the count
+   * is written as a `warn` record with `droppedLines` once the reader catches up.
    * @default 16_777_216 (16 Mi characters)
    */
   maxBufferChars?: number;
   /**
-   * Longest wait for the reader when the process ends (normal exit, `process.exit()`, a fatal
-   * exception, SIGTERM/SIGINT). What is still queued after it is reported on stderr and dropped.
+   * Longest wait for the reader when the process ends (the loop running dry, `process.exit()`, an
+   * uncaught exception or unhandled rejection, SIGTERM/SIGINT), counted once for the whole exit.
+   * What is still queued after it is dropped and reported on stderr.
    * @default 3000
    */
   exitDeadlineMs?: number;
@@ -52,16 +56,58 @@ export interface DestinationOptions {
 /** Writes the record that reports dropped lines; set by the logger that owns the destination. */
 export type DropReporter = (dropped: number) => string;
 
+const DEFAULT_MAX_BUFFER_CHARS = 16 * 1024 * 1024;
+const DEFAULT_EXIT_DEADLINE_MS = 3000;
+/** Characters joined into one `write(2)`: about one default Linux pipe buffer (64 KiB). */
 const CHUNK_CHARS = 64 * 1024;
 const RETRY_MS = 10;
+const NEWLINE = 0x0a;
+/** errno codes after which the fd will never take a line again. */
+const GONE_CODES = new Set(['EPIPE', 'EBADF', 'ECONNRESET', 'ENOTCONN', 'EINVAL', 'ESHUTDOWN']);
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
 function sleepMs(ms: number): void {
   Atomics.wait(sleeper, 0, 0, ms);
 }
 
+/** A size or time option: negative is 0; NaN or absent keeps `fallback` (a NaN wait would never end). */
+function limit(value: number | undefined, fallback: number): number {
+  return value === undefined || Number.isNaN(value) ? fallback : Math.max(0, value);
+}
+
 function errorCode(err: unknown): string | undefined {
   return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
+}
+
+/** Lines (whole or partly unwritten) in a chunk's unwritten rest: every line ends in `\n`. */
+function countLines(buffer: Buffer): number {
+  let count = 0;
+  for (let at = buffer.indexOf(NEWLINE); at !== -1; at = buffer.indexOf(NEWLINE, at + 1)) count++;
+  return count;
+}
+
+/** A drop report waiting in the queue: not an app line, so never counted as a dropped line itself. */
+interface QueuedReport {
+  readonly text: string;
+  /** The drops it reports; they count as unreported again if the report itself is lost. */
+  readonly count: number;
+}
+
+type QueueItem = string | QueuedReport;
+
+/** A drop report inside the chunk being written: where its bytes end. */
+interface ChunkReport {
+  readonly end: number;
+  readonly count: number;
+}
+
+/** Writes a note for the operator on stderr; stdout is the thing that failed. Never throws. */
+function noteOnStderr(text: string): void {
+  try {
+    writeSync(2, `loglane: ${text}\n`);
+  } catch {
+    // stderr is gone or full too; nothing else can be done.
+  }
 }
 
 /**
@@ -72,27 +118,59 @@ function errorCode(err: unknown): string | undefined {
  */
 export class FdDestination implements Destination {
   private readonly fd: number;
-  private readonly sync: boolean;
-  private readonly maxChars: number;
-  private readonly exitDeadlineMs: number;
-  private queue: string[] = [];
+  private sync = false;
+  private maxChars = DEFAULT_MAX_BUFFER_CHARS;
+  private exitDeadlineMs = DEFAULT_EXIT_DEADLINE_MS;
+  /** Queued lines are `queue[first…]`; the array is compacted as it drains. */
+  private queue: QueueItem[] = [];
+  private first = 0;
   private queuedChars = 0;
-  /** The unwritten rest of a chunk the kernel took only part of. */
-  private head: Buffer | undefined;
+  /** Drop reports among the queued items (at most one waits at a time). */
+  private queuedReports = 0;
+  /** The chunk being written; the kernel may take it in parts. */
+  private chunk: Buffer | undefined;
+  /** Bytes of `chunk` written so far. */
+  private chunkWritten = 0;
+  /** The drop reports inside `chunk`, which are not app lines. */
+  private chunkReports: ChunkReport[] = [];
   private scheduled = false;
   private retryTimer: NodeJS.Timeout | undefined;
+  /** The fd failed for good (EPIPE, EBADF, …): lines are counted and dropped. */
   private gone = false;
+  /** A sync write ran out of time: queue like the default mode until the reader catches up. */
+  private stalled = false;
+  /** The process is ending: nothing runs after this turn, so writes are synchronous. */
+  private ending = false;
+  /** The last exit flush ran: a line that cannot be written now never will be. */
+  private finalFlushed = false;
+  /** The exit flush gave up on the reader: later lines are dropped. */
+  private closed = false;
+  private dropsNoted = false;
+  /** `performance.now()` by which the exit flush gives up; one deadline for all exit paths. */
+  private exitBy: number | undefined;
+  /** errno of the last failed write that was noted on stderr, so a failing disk does not flood it. */
+  private lastFailure: string | undefined;
   private droppedCount = 0;
   private unreported = 0;
   private reporter: DropReporter | undefined;
 
   constructor(options: DestinationOptions = {}) {
     this.fd = options.fd ?? 1;
-    this.sync = options.sync ?? false;
-    this.maxChars = options.maxBufferChars ?? 16 * 1024 * 1024;
-    this.exitDeadlineMs = options.exitDeadlineMs ?? 3000;
-    if (this.fd === 1) makeStdoutNonBlocking();
-    if (options.handleExit !== false) installExitHooks(this);
+    this.configure(options);
+    if (this.fd === 1 || this.fd === 2) prepareStdio(this.fd);
+    if (options.handleExit !== false) joinExitHooks(this);
+  }
+
+  /**
+   * Changes the options given (others keep their value). `stdoutDestination` calls it when a logger
+   * passes options for the shared stdout destination.
+   */
+  configure(options: Omit<DestinationOptions, 'fd'>): void {
+    if (options.sync !== undefined) this.sync = options.sync;
+    this.maxChars = limit(options.maxBufferChars, this.maxChars);
+    this.exitDeadlineMs = limit(options.exitDeadlineMs, this.exitDeadlineMs);
+    if (options.handleExit === false) leaveExitHooks(this);
+    else if (options.handleExit === true) joinExitHooks(this);
   }
 
   get dropped(): number {
@@ -105,18 +183,116 @@ export class FdDestination implements Destination {
   }
 
   write(line: string): void {
-    if (this.gone || this.queuedChars + line.length > this.maxChars) {
-      this.droppedCount++;
-      this.unreported++;
+    if (this.gone || this.closed || this.queuedChars + line.length > this.maxChars) {
+      this.drop(1);
       return;
     }
     this.queue.push(line);
     this.queuedChars += line.length;
-    if (this.sync) this.flushSync(this.exitDeadlineMs);
-    else if (!this.scheduled && this.retryTimer === undefined) {
-      this.scheduled = true;
-      setImmediate(this.onTurn);
+    if (this.ending) {
+      // An exit listener logging after ours: no later turn will write it.
+      if (!this.flushUntil(this.exitBy ?? performance.now()) && this.finalFlushed) this.abandon();
+      return;
     }
+    if (this.sync && !this.stalled) {
+      if (this.flushUntil(performance.now() + this.exitDeadlineMs)) return;
+      this.stalled = true;
+    }
+    this.schedule();
+  }
+
+  flushSync(deadlineMs?: number): void {
+    this.flushUntil(performance.now() + limit(deadlineMs, this.exitDeadlineMs));
+  }
+
+  /**
+   * The event loop ran dry (`beforeExit`): write what is queued within the exit deadline. The app
+   * may still schedule more work, so this does not end anything; a deadline that ran out stays spent.
+   */
+  idleFlush(): void {
+    this.exitBy ??= performance.now() + this.exitDeadlineMs;
+    if (this.flushUntil(this.exitBy)) this.exitBy = undefined;
+  }
+
+  /**
+   * The process is ending: write what is queued within what is left of the exit deadline. `final`
+   * (the `exit` event, a signal about to be re-raised) drops what is still queued after it and
+   * says so on stderr.
+   */
+  endFlush(final: boolean): void {
+    this.ending = true;
+    this.exitBy ??= performance.now() + this.exitDeadlineMs;
+    const drained = this.flushUntil(this.exitBy);
+    if (!final) return;
+    this.finalFlushed = true;
+    if (drained) this.noteDrops(0);
+    else this.abandon();
+  }
+
+  /** Drops what is still queued and every later line, with a note on stderr. */
+  private abandon(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.noteDrops(this.discardQueued());
+  }
+
+  /**
+   * At exit, says on stderr how many lines were lost in all, when some of them were never reported
+   * in the stream (the reader was stuck or gone). `left` of them were still queued at exit.
+   */
+  private noteDrops(left: number): void {
+    if (this.unreported === 0 || this.dropsNoted) return;
+    this.dropsNoted = true;
+    noteOnStderr(
+      left > 0
+        ? `${this.droppedCount} log lines were dropped in all, ${left} of them still queued at exit (the reader of fd ${this.fd} did not take them within ${this.exitDeadlineMs} ms)`
+        : `${this.droppedCount} log lines were dropped in all (the reader of fd ${this.fd} was too slow or gone)`,
+    );
+  }
+
+  private drop(lines: number): void {
+    this.droppedCount += lines;
+    this.unreported += lines;
+  }
+
+  /** Empties the queue and the unwritten chunk, counts their app lines as dropped, returns that count. */
+  private discardQueued(): number {
+    let lines = this.queue.length - this.first - this.queuedReports;
+    if (this.queuedReports > 0) {
+      for (let i = this.first; i < this.queue.length; i++) {
+        const item = this.queue[i] as QueueItem;
+        if (typeof item !== 'string') this.unreported += item.count;
+      }
+    }
+    this.queue = [];
+    this.first = 0;
+    this.queuedChars = 0;
+    this.queuedReports = 0;
+    lines += this.discardChunk();
+    this.drop(lines);
+    return lines;
+  }
+
+  /** Forgets the unwritten rest of the chunk; returns how many app lines it held (whole or in part). */
+  private discardChunk(): number {
+    const chunk = this.chunk;
+    if (chunk === undefined) return 0;
+    let lines = countLines(chunk.subarray(this.chunkWritten));
+    for (const report of this.chunkReports) {
+      if (report.end <= this.chunkWritten) continue;
+      lines--;
+      this.unreported += report.count;
+    }
+    this.chunk = undefined;
+    this.chunkWritten = 0;
+    this.chunkReports = [];
+    return lines;
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.retryTimer !== undefined) return;
+    this.scheduled = true;
+    setImmediate(this.onTurn);
   }
 
   private readonly onTurn = (): void => {
@@ -130,26 +306,13 @@ export class FdDestination implements Destination {
     }
   };
 
-  flushSync(deadlineMs: number = this.exitDeadlineMs): void {
-    const until = Date.now() + deadlineMs;
-    while (!this.writeAvailable()) {
-      if (Date.now() >= until) return;
-      sleepMs(Math.min(5, Math.max(1, until - Date.now())));
-    }
-  }
-
-  /** Lines still queued at exit are dropped; says so on stderr, since stdout is what failed. */
-  abandon(): void {
-    const left = this.queue.length + (this.head ? 1 : 0);
-    if (left === 0) return;
-    this.droppedCount += left;
-    this.queue = [];
-    this.queuedChars = 0;
-    this.head = undefined;
-    try {
-      writeSync(2, `loglane: dropped ${left} log lines at exit: the reader of fd ${this.fd} did not take them within ${this.exitDeadlineMs} ms\n`);
-    } catch {
-      // stderr is gone too; nothing else can be done.
+  /** Writes until the queue is empty (true) or `until` (a `performance.now()` time) has passed (false). */
+  private flushUntil(until: number): boolean {
+    for (;;) {
+      if (this.writeAvailable()) return true;
+      const left = until - performance.now();
+      if (left <= 0) return false;
+      sleepMs(Math.min(5, Math.max(1, left)));
     }
   }
 
@@ -158,112 +321,235 @@ export class FdDestination implements Destination {
    * (EPIPE, EBADF) turns the destination off: its lines are counted as dropped, the app runs on.
    */
   private writeAvailable(): boolean {
+    if (this.gone) return true;
     for (;;) {
-      if (this.head === undefined) {
-        if (this.unreported > 0 && this.reporter) this.enqueueDropReport();
-        if (this.queue.length === 0) return true;
-        this.head = Buffer.from(this.takeChunk());
+      let chunk = this.chunk;
+      if (chunk === undefined) {
+        if (this.unreported > 0 && this.queuedReports === 0 && this.reporter) this.queueDropReport(this.reporter);
+        if (this.first === this.queue.length) {
+          this.stalled = false;
+          return true;
+        }
+        chunk = this.takeChunk();
       }
+      let written: number;
       try {
-        const written = writeSync(this.fd, this.head);
-        this.head = written < this.head.length ? this.head.subarray(written) : undefined;
+        written = writeSync(this.fd, chunk, this.chunkWritten, chunk.length - this.chunkWritten);
       } catch (err) {
         const code = errorCode(err);
         if (code === 'EAGAIN' || code === 'EWOULDBLOCK') return false;
-        this.gone = true;
-        this.droppedCount += this.queue.length + 1;
-        this.queue = [];
-        this.queuedChars = 0;
-        this.head = undefined;
-        return true;
+        this.fail(code ?? String(err));
+        if (this.gone) return true;
+        continue;
+      }
+      this.lastFailure = undefined;
+      this.chunkWritten += written;
+      if (this.chunkWritten >= chunk.length) {
+        this.chunk = undefined;
+        this.chunkWritten = 0;
+        this.chunkReports = [];
       }
     }
   }
 
-  private takeChunk(): string {
-    let chars = 0;
-    let count = 0;
-    while (count < this.queue.length && (count === 0 || chars < CHUNK_CHARS)) {
-      chars += (this.queue[count] as string).length;
-      count++;
+  /** A write failed with something other than EAGAIN: the chunk is lost; a gone reader turns us off. */
+  private fail(code: string): void {
+    const lines = this.discardChunk();
+    this.drop(lines);
+    if (!GONE_CODES.has(code)) {
+      if (this.lastFailure !== code) noteOnStderr(`writing to fd ${this.fd} failed (${code}): ${lines} log lines were dropped`);
+      this.lastFailure = code;
+      return;
     }
-    const chunk = count === this.queue.length ? this.queue : this.queue.slice(0, count);
-    this.queue = count === this.queue.length ? [] : this.queue.slice(count);
-    this.queuedChars -= chars;
-    return chunk.length === 1 ? (chunk[0] as string) : chunk.join('');
+    this.gone = true;
+    const queued = this.discardQueued();
+    noteOnStderr(`writing to fd ${this.fd} failed (${code}): its reader is gone; ${lines + queued} queued log lines and all later ones are dropped`);
   }
 
-  private enqueueDropReport(): void {
+  /**
+   * Queues the report of the drops so far after the lines already queued, so timestamps stay in
+   * order. A reporter that throws is asked again later: a report must never break writing.
+   */
+  private queueDropReport(reporter: DropReporter): void {
     const count = this.unreported;
-    this.unreported = 0;
-    const line = (this.reporter as DropReporter)(count);
-    this.queue.push(line);
-    this.queuedChars += line.length;
-  }
-}
-
-let stdoutPrepared = false;
-/**
- * Node sets a pipe or socket on stdout to non-blocking when `process.stdout` is first used; do it
- * now so our writes to fd 1 get EAGAIN instead of blocking. A reader that goes away must not crash
- * the app through an EPIPE `error` on process.stdout either.
- */
-function makeStdoutNonBlocking(): void {
-  if (stdoutPrepared) return;
-  stdoutPrepared = true;
-  try {
-    const stat = fstatSync(1);
-    if (stat.isFIFO() || stat.isSocket()) {
-      process.stdout.on('error', (err: unknown) => {
-        if (errorCode(err) !== 'EPIPE') throw err;
-      });
+    let text: string;
+    try {
+      text = reporter(count);
+    } catch {
+      return;
     }
-  } catch {
-    // fd 1 closed: writes will fail with EBADF and be counted as dropped.
+    this.unreported = 0;
+    this.queue.push({ text, count });
+    this.queuedReports++;
+    this.queuedChars += text.length;
+  }
+
+  /** Takes queued items up to about `CHUNK_CHARS` (at least one) into `chunk`. */
+  private takeChunk(): Buffer {
+    const queue = this.queue;
+    const start = this.first;
+    let end = start;
+    let chars = 0;
+    let reports = 0;
+    while (end < queue.length && (end === start || chars < CHUNK_CHARS)) {
+      const item = queue[end] as QueueItem;
+      if (typeof item === 'string') chars += item.length;
+      else {
+        chars += item.text.length;
+        reports++;
+      }
+      end++;
+    }
+    let text: string;
+    const chunkReports: ChunkReport[] = [];
+    if (reports === 0) {
+      text = end - start === 1 ? (queue[start] as string) : (queue.slice(start, end) as string[]).join('');
+    } else {
+      // Rare: find where each report ends, in bytes, so the lines around it can be counted.
+      const parts: string[] = [];
+      let bytes = 0;
+      for (let i = start; i < end; i++) {
+        const item = queue[i] as QueueItem;
+        const part = typeof item === 'string' ? item : item.text;
+        parts.push(part);
+        bytes += Buffer.byteLength(part);
+        if (typeof item !== 'string') chunkReports.push({ end: bytes, count: item.count });
+      }
+      text = parts.join('');
+      this.queuedReports -= reports;
+    }
+    this.queuedChars -= chars;
+    if (end === queue.length) {
+      this.queue = [];
+      this.first = 0;
+    } else if (end > 4096 && end * 2 > queue.length) {
+      this.queue = queue.slice(end);
+      this.first = 0;
+    } else {
+      for (let i = start; i < end; i++) queue[i] = '';
+      this.first = end;
+    }
+    const chunk = Buffer.from(text);
+    this.chunk = chunk;
+    this.chunkWritten = 0;
+    this.chunkReports = chunkReports;
+    return chunk;
   }
 }
 
-const exitHooked = new WeakSet<FdDestination>();
+const preparedFds = new Set<number>();
+/**
+ * Node makes a pipe or socket on stdout/stderr non-blocking when `process.stdout`/`process.stderr`
+ * is first used; do it now so our writes get EAGAIN instead of blocking the event loop. A reader
+ * that goes away must not crash the app through an EPIPE `error` on that stream either (the app's
+ * own `console.log` writes through it).
+ */
+function prepareStdio(fd: 1 | 2): void {
+  if (preparedFds.has(fd)) return;
+  preparedFds.add(fd);
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFIFO() && !stat.isSocket()) return;
+    const stream = fd === 1 ? process.stdout : process.stderr;
+    stream.on('error', (err: unknown) => {
+      if (errorCode(err) !== 'EPIPE') throw err;
+    });
+  } catch {
+    // The fd is closed: writes fail with EBADF and are counted as dropped.
+  }
+}
+
+/** What the process-wide exit hooks call; kept small so both builds (CJS and ESM) can share the hooks. */
+interface ExitMember {
+  idleFlush(): void;
+  endFlush(final: boolean): void;
+}
+
+interface ExitHooks {
+  readonly members: Set<ExitMember>;
+}
+
+const HOOKS_KEY = Symbol.for('@loglane/core/exit-hooks@1');
+type HooksHolder = { [HOOKS_KEY]?: ExitHooks };
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 
+function eachMember(hooks: ExitHooks, call: (member: ExitMember) => void): void {
+  for (const member of hooks.members) {
+    try {
+      call(member);
+    } catch {
+      // One destination failing must not keep the others from flushing.
+    }
+  }
+}
+
+/** Whether the exception being reported will end the process (no handler or capture callback keeps it alive). */
+function exceptionIsFatal(): boolean {
+  return process.listenerCount('uncaughtException') === 0 && !process.hasUncaughtExceptionCaptureCallback();
+}
+
 /**
- * Flushes on every way out: the loop running dry (beforeExit), `process.exit()` (exit), an uncaught
- * exception or unhandled rejection (uncaughtExceptionMonitor, which does not change Node's own
- * handling), SIGTERM and SIGINT. A signal we catch is re-raised when nobody else listens, so the
- * process still ends the way it would have.
+ * Installs the process hooks once per process (shared by every destination and both builds), so a
+ * signal is re-raised by exactly one listener:
+ * - `beforeExit` (the loop ran dry): flush within the exit deadline;
+ * - `exit` (`process.exit()`, the end of the loop, a fatal exception): flush what is left of the
+ *   deadline, then drop the rest with a note on stderr. Lines logged by later `exit` listeners are
+ *   written synchronously;
+ * - `uncaughtExceptionMonitor`: start the exit flush only when the exception is fatal; an app that
+ *   handles `uncaughtException` runs on and keeps its queue;
+ * - SIGTERM/SIGINT: when no other listener handles the signal, flush, drop the rest, and re-raise it
+ *   so the process ends the way it would have; when the app handles it, do nothing (its shutdown
+ *   runs, and `exit` flushes). Our listener is prepended so that it sees the app's `once` listeners.
  */
-function installExitHooks(destination: FdDestination): void {
-  if (exitHooked.has(destination)) return;
-  exitHooked.add(destination);
-  const flushThenAbandon = (): void => {
-    destination.flushSync();
-    destination.abandon();
-  };
-  process.on('beforeExit', () => destination.flushSync());
-  process.on('exit', flushThenAbandon);
-  process.on('uncaughtExceptionMonitor', flushThenAbandon);
+function installExitHooks(): ExitHooks {
+  const holder = globalThis as HooksHolder;
+  const existing = holder[HOOKS_KEY];
+  if (existing) return existing;
+  const hooks: ExitHooks = { members: new Set() };
+  holder[HOOKS_KEY] = hooks;
+  process.on('beforeExit', () => eachMember(hooks, (m) => m.idleFlush()));
+  process.on('exit', () => eachMember(hooks, (m) => m.endFlush(true)));
+  process.on('uncaughtExceptionMonitor', () => {
+    if (exceptionIsFatal()) eachMember(hooks, (m) => m.endFlush(false));
+  });
   for (const signal of SIGNALS) {
     const onSignal = (): void => {
-      destination.flushSync();
-      if (process.listenerCount(signal) === 1) {
-        process.removeListener(signal, onSignal);
-        process.kill(process.pid, signal);
-      }
+      if (process.listeners(signal).some((listener) => listener !== onSignal)) return;
+      eachMember(hooks, (m) => m.endFlush(true));
+      process.removeListener(signal, onSignal);
+      process.kill(process.pid, signal);
     };
-    process.on(signal, onSignal);
+    process.prependListener(signal, onSignal);
   }
+  return hooks;
+}
+
+function joinExitHooks(member: ExitMember): void {
+  installExitHooks().members.add(member);
+}
+
+function leaveExitHooks(member: ExitMember): void {
+  (globalThis as HooksHolder)[HOOKS_KEY]?.members.delete(member);
 }
 
 const SHARED_KEY = Symbol.for('@loglane/core/stdout@1');
 type SharedHolder = { [SHARED_KEY]?: FdDestination };
 
 /**
- * The process-wide stdout destination: every logger writing to stdout shares it, so their lines
- * are never interleaved mid-line and exit hooks are installed once. Options apply when it is made.
+ * The process-wide stdout destination: every logger writing to stdout shares it (across both
+ * builds), so their lines never interleave mid-line and exit hooks are installed once. Options
+ * passed later change it for everyone: of each option, the last value given wins.
  */
 export function stdoutDestination(options: Omit<DestinationOptions, 'fd'> = {}): FdDestination {
   const holder = globalThis as SharedHolder;
-  return (holder[SHARED_KEY] ??= new FdDestination({ ...options, fd: 1 }));
+  const existing = holder[SHARED_KEY];
+  if (existing) {
+    existing.configure(options);
+    return existing;
+  }
+  const created = new FdDestination({ ...options, fd: 1 });
+  holder[SHARED_KEY] = created;
+  return created;
 }
 
 /** A destination on any file descriptor (a file you opened, stderr). */

@@ -17,7 +17,7 @@ import {
   META_PREFIX,
   isLogLevel,
 } from './schema.js';
-import { CUT_MARKER, ValueEncoder, cutString, describeError, stringOf } from './serialize.js';
+import { CUT_MARKER, ValueEncoder, cutString, describeError, isError, messageOf, stringOf } from './serialize.js';
 
 /** Caller metadata of an app log line. */
 export type LogMeta = Readonly<Record<string, unknown>>;
@@ -42,7 +42,15 @@ export interface RecordDraft {
  * at its byte limit). Its sensitive `"key": value` pairs are still redacted.
  */
 export class JsonText {
-  constructor(readonly text: string) {}
+  /**
+   * @param text the JSON text as received
+   * @param cut the text is the start of a longer body (cut where it was captured): the record then
+   *   marks it with `…[truncated]` and says `truncated: true` even when it is short enough now
+   */
+  constructor(
+    readonly text: string,
+    readonly cut = false,
+  ) {}
 }
 
 /** Options the encoder is compiled from. */
@@ -71,9 +79,18 @@ const SHRINK_STEPS: readonly Budget[] = [
   { ranks: [0, 0, 256, 256, 64, 256, 256], meta: 32 },
 ];
 
-const SEPARATORS = /[\u0085\u2028\u2029]/;
 const SEPARATORS_ALL = /[\u0085\u2028\u2029]/g;
 const escapeSeparator = (c: string): string => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+/**
+ * Whether a line holds a separator. Three `indexOf`s cost a fifth of one regex test: each is a fast
+ * scan, and on a one-byte string V8 answers the two-byte searches without scanning.
+ */
+const hasSeparator = (line: string): boolean =>
+  line.indexOf('\u0085') !== -1 || line.indexOf('\u2028') !== -1 || line.indexOf('\u2029') !== -1;
+/** Escapes the separators `JSON.stringify` leaves raw; done before a line is measured, as `\u2028` is longer than the raw character. */
+const escapeSeparators = (line: string): string => (hasSeparator(line) ? line.replace(SEPARATORS_ALL, escapeSeparator) : line);
+/** Character limits of the last-resort line, tried in turn until it fits (JSON escapes can make a character 6 bytes). */
+const MINIMAL_LIMITS = [256, 64, 16, 0] as const;
 
 let lastMs = -1;
 let lastIso = '';
@@ -88,6 +105,7 @@ function isoNow(): string {
 }
 
 const CONTEXT_CACHE_LIMIT = 512;
+const META_KEY_CACHE_LIMIT = 1024;
 
 /** Compiled once per logger; `encode` is the per-record hot path. */
 export class RecordEncoder {
@@ -101,6 +119,12 @@ export class RecordEncoder {
   private readonly label: string;
   private readonly version: string | undefined;
   private readonly contextJson = new Map<string, string>();
+  /** `,"key":` of metadata keys that are neither library fields nor redacted; `false` for those that are. */
+  private readonly metaKeyJson = new Map<string, string | false>();
+  private readonly censorJson: string;
+  /** The id fields of the last trace context written: records of one request reuse them. */
+  private lastTrace: TraceContext | undefined;
+  private lastTraceJson = '';
 
   constructor(options: EncoderOptions) {
     this.redactor = options.redactor;
@@ -111,6 +135,7 @@ export class RecordEncoder {
     this.nestedMeta = options.nestedMeta;
     this.label = options.label;
     this.version = options.version;
+    this.censorJson = JSON.stringify(options.redactor.censor);
     this.staticPart =
       `,"label":${JSON.stringify(options.label)}` +
       (options.version === undefined ? '' : `,"version":${JSON.stringify(options.version)}`);
@@ -123,11 +148,9 @@ export class RecordEncoder {
   /** One JSON line (ending in `\n`) for the draft, stamped with the trace context. */
   encode(draft: RecordDraft, trace: TraceContext | undefined = getTraceContext()): string {
     const timestamp = isoNow();
-    const prepared = prepare(draft);
-    let line = this.build(draft, prepared, trace, timestamp, this.baseBudget);
-    if (!this.fits(line)) line = this.shrink(draft, prepared, trace, timestamp);
-    if (SEPARATORS.test(line)) line = line.replace(SEPARATORS_ALL, escapeSeparator);
-    return line;
+    const prepared = prepare(draft, this.values, this.maxLineBytes);
+    const line = escapeSeparators(this.build(draft, prepared, trace, timestamp, this.baseBudget));
+    return this.fits(line) ? line : this.shrink(draft, prepared, trace, timestamp);
   }
 
   private fits(line: string): boolean {
@@ -136,7 +159,7 @@ export class RecordEncoder {
 
   private shrink(draft: RecordDraft, prepared: Prepared, trace: TraceContext | undefined, timestamp: string): string {
     for (const budget of SHRINK_STEPS) {
-      const line = this.build(draft, prepared, trace, timestamp, budget, true);
+      const line = escapeSeparators(this.build(draft, prepared, trace, timestamp, budget, true));
       if (this.fits(line)) return line;
     }
     return this.minimal(draft, prepared, trace, timestamp);
@@ -144,19 +167,35 @@ export class RecordEncoder {
 
   /** Last resort when even tight limits do not fit: the fields every record has, and `truncated`. */
   private minimal(draft: RecordDraft, prepared: Prepared, trace: TraceContext | undefined, timestamp: string): string {
-    const fields: Record<string, string> = {
-      timestamp,
-      level: draft.level,
-      context: cutString(draft.context, 128),
-      message: cutString(prepared.message, 256) + CUT_MARKER,
-      label: cutString(this.label, 128),
-    };
-    if (this.version !== undefined) fields.version = cutString(this.version, 64);
-    if (trace) {
-      fields.traceId = cutString(trace.traceId, 128);
-      fields.globalTraceId = cutString(trace.globalTraceId, 128);
+    let line = '';
+    for (const limit of MINIMAL_LIMITS) {
+      const fields: Record<string, string> = {
+        timestamp,
+        level: draft.level,
+        context: cutString(draft.context, limit),
+        message: this.redactor.redactString(cutString(prepared.message, limit)) + CUT_MARKER,
+        label: cutString(this.label, limit),
+      };
+      if (this.version !== undefined) fields.version = cutString(this.version, limit);
+      if (trace) {
+        fields.traceId = cutString(trace.traceId, 128);
+        fields.globalTraceId = cutString(trace.globalTraceId, 128);
+      }
+      // The fields an HTTP record cannot be without (see checkRecord) are kept, shortened.
+      const http = prepared.fields;
+      if (http?.method !== undefined) fields.method = cutString(stringOf(http.method), limit);
+      if (http?.originalUrl !== undefined) {
+        fields.originalUrl = this.redactor.redactString(cutString(this.redactor.redactUrl(stringOf(http.originalUrl)), limit));
+      }
+      let numbers = '';
+      for (const name of ['statusCode', 'latencyMs'] as const) {
+        const value = http?.[name];
+        if (typeof value === 'number' && Number.isFinite(value)) numbers += `,"${name}":${Math.trunc(value)}`;
+      }
+      line = escapeSeparators(`${JSON.stringify(fields).slice(0, -1)}${numbers},"truncated":true}\n`);
+      if (this.fits(line)) break;
     }
-    return `${JSON.stringify(fields).slice(0, -1)},"truncated":true}\n`;
+    return line;
   }
 
   private build(
@@ -167,12 +206,16 @@ export class RecordEncoder {
     budget: Budget,
     shrinking = false,
   ): string {
-    const state = { truncated: shrinking };
+    const state = { truncated: shrinking || prepared.messageCut };
     let line =
       `{"timestamp":"${timestamp}","level":"${draft.level}","context":${this.quoteContext(draft.context)}` +
       `,"message":${this.text(prepared.message, budget.ranks[6] ?? NO_LIMIT, state)}${this.staticPart}`;
     if (trace) {
-      line += `,"traceId":${JSON.stringify(trace.traceId)},"globalTraceId":${JSON.stringify(trace.globalTraceId)}`;
+      if (trace !== this.lastTrace) {
+        this.lastTrace = trace;
+        this.lastTraceJson = `,"traceId":${JSON.stringify(trace.traceId)},"globalTraceId":${JSON.stringify(trace.globalTraceId)}`;
+      }
+      line += this.lastTraceJson;
       const userId = trace.userId ?? resolveUserId(trace);
       if (userId !== undefined) line += `,"userId":${JSON.stringify(userId)}`;
     }
@@ -225,9 +268,9 @@ export class RecordEncoder {
 
   /** JSON text of a body-like value, bounded by `limit` characters. */
   private json(value: unknown, limit: number, state: { truncated: boolean }): string {
-    if (value instanceof JsonText) {
+    if (isJsonText(value)) {
       let text = this.redactor.redactJsonText(value.text);
-      if (text.length > limit) {
+      if (text.length > limit || value.cut) {
         text = cutString(text, limit) + CUT_MARKER;
         state.truncated = true;
       }
@@ -236,6 +279,17 @@ export class RecordEncoder {
     const encoded = this.values.encode(value, limit);
     if (encoded.truncated) state.truncated = true;
     return encoded.text;
+  }
+
+  /** `,"key":` for a metadata key written as it is, or `false` when it is a library field or redacted. */
+  private metaKeyHead(key: string): string | false {
+    let head = this.metaKeyJson.get(key);
+    if (head === undefined) {
+      head = LIBRARY_FIELDS.has(key) || this.redactor.isSensitiveKey(key) ? false : `,${JSON.stringify(key)}:`;
+      // Keys may come from clients (`logger.info('q', req.query)`): bound the cache.
+      if (this.metaKeyJson.size < META_KEY_CACHE_LIMIT) this.metaKeyJson.set(key, head);
+    }
+    return head;
   }
 
   private meta(meta: LogMeta, skipKey: string | undefined, limit: number, state: { truncated: boolean }): string {
@@ -248,42 +302,54 @@ export class RecordEncoder {
     }
     const paths = this.redactor.paths ? [this.redactor.paths] : undefined;
     for (const key of keys) {
+      // Past the cap the line cannot fit whatever comes next: stop reading keys (a string or a
+      // 100 000-key object passed as metadata costs no more than the cap).
+      if (out.length > this.maxLineBytes) {
+        state.truncated = true;
+        break;
+      }
       if (key === skipKey) continue;
       let value: unknown;
       try {
         value = meta[key];
       } catch (err) {
-        value = `[Threw: ${stringOf(err instanceof Error ? err.message : err)}]`;
+        value = `[Threw: ${messageOf(err)}]`;
       }
       if (value === undefined || typeof value === 'function' || typeof value === 'symbol') continue;
-      const name = JSON.stringify(LIBRARY_FIELDS.has(key) ? META_PREFIX + key : key);
-      const next = paths && stepPaths(paths, key);
-      if (this.redactor.isSensitiveKey(key) || next?.some((n) => n.terminal) === true) {
-        out += `,${name}:${JSON.stringify(this.redactor.censor)}`;
-        continue;
+      let head = paths === undefined ? this.metaKeyHead(key) : false;
+      if (head === false) {
+        const name = JSON.stringify(LIBRARY_FIELDS.has(key) ? prefixedName(meta, key) : key);
+        const next = paths && stepPaths(paths, key);
+        if (this.redactor.isSensitiveKey(key) || next?.some((n) => n.terminal) === true) {
+          out += `,${name}:${this.censorJson}`;
+          continue;
+        }
+        head = `,${name}:`;
       }
       switch (typeof value) {
         case 'string':
-          out += `,${name}:${this.text(value, limit, state)}`;
+          out += head + this.text(value, limit, state);
           break;
         case 'number':
-          out += `,${name}:${Number.isFinite(value) ? value : 'null'}`;
+          out += head + (Number.isFinite(value) ? String(value) : 'null');
           break;
         case 'boolean':
-          out += `,${name}:${value}`;
+          out += head + (value ? 'true' : 'false');
           break;
         case 'bigint':
-          out += `,${name}:"${value}"`;
+          out += `${head}"${value}"`;
           break;
         default: {
           if (value === null) {
-            out += `,${name}:null`;
+            out += `${head}null`;
             break;
           }
           const json = this.values.encode(value, Math.min(limit, this.maxLineBytes));
           if (json.truncated) state.truncated = true;
           // Objects are JSON-encoded strings by default: their keys are not ours to fix in a mapping.
-          out += `,${name}:${this.nestedMeta && !json.truncated ? json.text : JSON.stringify(json.text)}`;
+          // Values that encode to a JSON string (Date, Buffer, toJSON results) are written as that string.
+          const plain = !json.truncated && (this.nestedMeta || json.text.startsWith('"'));
+          out += head + (plain ? json.text : JSON.stringify(json.text));
         }
       }
     }
@@ -291,24 +357,50 @@ export class RecordEncoder {
   }
 }
 
+/** Metadata keys whose Error value becomes the record's error fields. */
+const ERROR_META_KEYS = ['err', 'error'] as const;
+
+/**
+ * `meta_<key>` for a metadata key that is a library field; more prefixes while the caller's metadata
+ * has that key too, so that a line never has the same key twice (Elasticsearch rejects such a document).
+ */
+function prefixedName(meta: LogMeta, key: string): string {
+  let name = META_PREFIX + key;
+  while (hasOwn(meta, name)) name = META_PREFIX + name;
+  return name;
+}
+
+function hasOwn(obj: object, key: string): boolean {
+  try {
+    return Object.prototype.hasOwnProperty.call(obj, key);
+  } catch {
+    return false;
+  }
+}
+
 /** The draft after the error and message are worked out; computed once even when a line is re-encoded. */
 interface Prepared {
   message: string;
+  /** The message (a non-string value) was cut at the line cap while it was encoded. */
+  messageCut: boolean;
   fields: DetailFields | undefined;
   meta: LogMeta | undefined;
   /** A metadata key already written as the error fields. */
   skipMetaKey: string | undefined;
 }
 
-function prepare(draft: RecordDraft): Prepared {
+function prepare(draft: RecordDraft, values: ValueEncoder, maxChars: number): Prepared {
   let error = draft.error;
   let skipMetaKey: string | undefined;
-  const meta = draft.meta;
+  // Metadata that is not a key/value object (`logger.info('x', 'extra')` from JavaScript, an array)
+  // is written under one key, `meta`, rather than as one key per character or index.
+  const rawMeta = draft.meta as unknown;
+  const meta: LogMeta | undefined = isKeyValue(rawMeta) ? rawMeta : rawMeta === undefined || rawMeta === null ? undefined : { meta: rawMeta };
   if (error === undefined && meta) {
     // `logger.error('failed', { err })`: the usual way to pass an error becomes the error fields.
-    for (const key of ['err', 'error']) {
+    for (const key of ERROR_META_KEYS) {
       const candidate = safeGet(meta, key);
-      if (candidate instanceof Error) {
+      if (isError(candidate)) {
         error = candidate;
         skipMetaKey = key;
         break;
@@ -317,8 +409,32 @@ function prepare(draft: RecordDraft): Prepared {
   }
   let fields = draft.fields;
   if (error !== undefined) fields = { ...fields, ...describeError(error) };
-  const message = typeof draft.message === 'string' ? draft.message : stringOf(draft.message);
-  return { message, fields, meta, skipMetaKey };
+  // An object message is encoded like metadata (redacted, bounded, never throwing), not with JSON.stringify.
+  const raw = draft.message;
+  if (typeof raw === 'object' && raw !== null) {
+    const encoded = values.encode(raw, maxChars);
+    return { message: encoded.text, messageCut: encoded.truncated, fields, meta, skipMetaKey };
+  }
+  const message = typeof raw === 'string' ? raw : stringOf(raw);
+  return { message, messageCut: false, fields, meta, skipMetaKey };
+}
+
+/** `value instanceof JsonText`, false when a Proxy's `getPrototypeOf` trap throws. */
+function isJsonText(value: unknown): value is JsonText {
+  try {
+    return value instanceof JsonText;
+  } catch {
+    return false;
+  }
+}
+
+function isKeyValue(value: unknown): value is LogMeta {
+  if (typeof value !== 'object' || value === null) return false;
+  try {
+    return !Array.isArray(value);
+  } catch {
+    return true; // A revoked Proxy: its keys are read (and fail) safely later.
+  }
 }
 
 function safeGet(obj: LogMeta, key: string): unknown {
@@ -346,7 +462,7 @@ const WINSTON_OWN_KEYS = new Set(['level', 'message', 'context', 'stack', 'splat
 
 /** Options of `loglaneFormat` for a winston logger you build yourself. */
 export interface LoglaneFormatOptions {
-  /** Stamps each record with trace context and builds its line; from `createRecordEncoder`. */
+  /** Stamps each record with trace context and builds its line: `new RecordEncoder({ label, redactor: new Redactor(), … })`. */
   encoder: RecordEncoder;
   /**
    * `context` of records whose info has none.

@@ -139,8 +139,10 @@ function compileRule(rule: IgnoreRule): CompiledRule {
   return (path) => path === exact || path.endsWith(exact);
 }
 
-const TEXTUAL = /^(text\/|application\/(?:[\w.+-]*\+)?(?:json|xml|javascript|x-www-form-urlencoded|graphql))/i;
-const JSONISH = /^application\/(?:[\w.+-]*\+)?json/i;
+// Text types whose bytes are worth a log line; anything else is described by type and size.
+const TEXTUAL = /^(text\/|application\/(?:[\w.+-]*\+)?(?:json|(?:x-)?ndjson|xml|javascript|x-www-form-urlencoded|graphql))/i;
+// NDJSON too: several JSON values fail JSON.parse, and as JsonText their sensitive keys are still redacted.
+const JSONISH = /^application\/(?:[\w.+-]*\+)?(?:(?:x-)?nd)?json/i;
 const FORM = /^application\/x-www-form-urlencoded/i;
 
 /**
@@ -247,19 +249,25 @@ export class HttpLogging {
   private bodyPending(exchange: Exchange): boolean {
     if (!this.logRequestBody) return false;
     const req = exchange.req;
-    if (exchange.view?.requestBody?.() !== undefined || (req as { body?: unknown }).body !== undefined) return false;
-    const length = req.headers['content-length'];
-    const hasBody = (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
-    return hasBody && !req.readableEnded;
+    if (parsedBodyOf(exchange) !== undefined || (req as { body?: unknown }).body !== undefined) return false;
+    return sendsBody(req) && !req.readableEnded;
   }
 
   /**
-   * The body parser runs after us: write HttpRequest once the body has been read (and parsed in the
-   * same tick), or before any other record of the request, whichever comes first.
+   * The body parser runs after us: write HttpRequest once the body has been read and parsed, or
+   * before any other record of the request, or when the response ends, whichever comes first.
+   * A parser parses in the tick the body ends, unless it inflates a compressed body first: so when
+   * the body is still missing (or still Express 4's `{}` placeholder) one macrotask after the end,
+   * the record waits for the request's first record or its end, by which time the parser is done.
    */
   private deferRequestRecord(exchange: Exchange): void {
     exchange.context.beforeRecord = () => this.logRequest(exchange);
-    exchange.req.once('end', () => setImmediate(() => this.logRequest(exchange)));
+    exchange.req.once('end', () =>
+      setImmediate(() => {
+        const body = parsedBodyOf(exchange);
+        if (body !== undefined && !isEmptyObject(body)) this.logRequest(exchange);
+      }),
+    );
   }
 
   private logRequest(exchange: Exchange): void {
@@ -277,7 +285,7 @@ export class HttpLogging {
       this.logger.write({
         level: 'info',
         context: HTTP_REQUEST,
-        message: `${fields.method ?? ''} ${fields.originalUrl ?? ''}`,
+        message: `${fields.method ?? ''} ${pathOf(fields.originalUrl)}`,
         fields,
       }),
     );
@@ -297,20 +305,22 @@ export class HttpLogging {
       const fields = this.commonFields(exchange);
       fields.statusCode = statusCode;
       fields.latencyMs = Math.round(performance.now() - exchange.start);
-      const route = safeCall(exchange.view?.route);
+      const route = safeCall(exchange.view, exchange.view?.route);
       if (route !== undefined) fields.route = route;
-      const handler = safeCall(exchange.view?.handler);
+      const handler = safeCall(exchange.view, exchange.view?.handler);
       if (handler !== undefined) fields.handler = handler;
       if (aborted) fields.aborted = true;
       if (this.logResponseBody && !aborted) {
         const body = responseBodyOf(exchange);
         if (body !== undefined) fields.responseBody = body;
       }
-      const level: LogLevel = statusCode >= 500 ? 'error' : statusCode >= 400 || aborted ? 'warn' : 'info';
+      // An error on a response whose status says nothing of it (it failed after the headers went out).
+      const level: LogLevel =
+        statusCode >= 500 || (exchange.hasError && statusCode < 400) ? 'error' : statusCode >= 400 || aborted ? 'warn' : 'info';
       this.logger.write({
         level,
         context: HTTP_RESPONSE,
-        message: `${fields.method ?? ''} ${fields.originalUrl ?? ''} ${aborted ? 'aborted' : statusCode} ${fields.latencyMs}ms`,
+        message: `${fields.method ?? ''} ${pathOf(fields.originalUrl)} ${aborted ? 'aborted' : statusCode} ${fields.latencyMs}ms`,
         fields,
         error: exchange.hasError ? exchange.error : undefined,
       });
@@ -321,9 +331,9 @@ export class HttpLogging {
     const { req, view } = exchange;
     const fields: DetailFields = {
       method: req.method ?? 'GET',
-      originalUrl: safeCall(view?.originalUrl) ?? req.url ?? '/',
+      originalUrl: safeCall(view, view?.originalUrl) ?? req.url ?? '/',
     };
-    const ip = safeCall(view?.ip) ?? clientIp(req, this.trustProxy);
+    const ip = safeCall(view, view?.ip) ?? clientIp(req, this.trustProxy);
     if (ip !== undefined) fields.ip = ip;
     const userAgent = headerValue(req.headers['user-agent']);
     if (userAgent !== undefined) fields.userAgent = userAgent;
@@ -336,13 +346,33 @@ export function createHttpLogging(options: HttpLoggingOptions = {}): HttpLogging
   return new HttpLogging(options);
 }
 
-function safeCall<T>(fn: (() => T | undefined) | undefined): T | undefined {
+/** Asks the view; a view member that throws counts as not knowing. Called as a method (`this` is the view). */
+function safeCall<T>(view: HttpView | undefined, fn: (() => T | undefined) | undefined): T | undefined {
   if (!fn) return undefined;
   try {
-    return fn();
+    return fn.call(view);
   } catch {
     return undefined;
   }
+}
+
+/** The path of a URL for a record's `message`: the query string may hold secrets and is left to `originalUrl`, which is redacted. */
+function pathOf(url: string | undefined): string {
+  if (url === undefined) return '';
+  const q = url.search(/[?#]/);
+  return q === -1 ? url : url.slice(0, q);
+}
+
+/** The request carries a body by its headers: a length above zero, or a transfer coding (RFC 9112 §6). */
+function sendsBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
+}
+
+/** The parsed body: the view's answer when it has one (it may know a body is not parsed yet), else `req.body`. */
+function parsedBodyOf(exchange: Exchange): unknown {
+  const { view, req } = exchange;
+  return view?.requestBody ? safeCall(view, view.requestBody) : (req as { body?: unknown }).body;
 }
 
 /** The client address per `trustProxy` (see `HttpLoggingOptions.trustProxy`). */
@@ -363,14 +393,28 @@ function isEmptyObject(value: unknown): boolean {
   return true;
 }
 
+/**
+ * The request body as a record writes it. A body that was sent but never parsed (no parser for its
+ * type, a parser that failed, or a record written before the parser ran) is described by type and
+ * size, never written as empty.
+ */
 function requestBodyOf(exchange: Exchange): unknown {
-  const { req, view } = exchange;
-  const body = safeCall(view?.requestBody) ?? (req as { body?: unknown }).body;
-  if (body === undefined) return undefined;
-  // Express 4's parsers set `{}` on requests without a body: that is no body, not an empty one.
-  if (isEmptyObject(body) && !req.headers['content-length'] && !req.headers['transfer-encoding']) return undefined;
+  const { req } = exchange;
+  const body = parsedBodyOf(exchange);
+  if (!sendsBody(req)) {
+    // Express 4's parsers set `{}` on requests without a body: that is no body, not an empty one.
+    return body === undefined || isEmptyObject(body) ? undefined : body;
+  }
+  if (body === undefined) return describeUnparsed(req);
   if (Buffer.isBuffer(body)) return describeBytes(body, headerValue(req.headers['content-type']), body.length, false);
   return body;
+}
+
+/** `[unparsed text/plain 11 bytes]`: a body that was sent but that no parser turned into a value. */
+function describeUnparsed(req: IncomingMessage): string {
+  const type = headerValue(req.headers['content-type'])?.split(';')[0]?.trim() || 'unknown type';
+  const length = headerValue(req.headers['content-length']);
+  return `[unparsed ${type} ${length !== undefined && /^\d+$/.test(length) ? `${length} bytes` : 'body'}]`;
 }
 
 function responseBodyOf(exchange: Exchange): unknown {
@@ -397,10 +441,14 @@ function describeBytes(bytes: Buffer, contentType: string | undefined, totalByte
         // Not valid JSON after all: keep it as text, redacted pair by pair.
       }
     }
-    return new JsonText(text);
+    return new JsonText(text, cut);
   }
-  if (FORM.test(type)) return Object.fromEntries(new URLSearchParams(text));
-  return text;
+  // A body cut where it was captured stays marked as cut: the record must say it was truncated.
+  if (FORM.test(type)) {
+    const form = Object.fromEntries(new URLSearchParams(text));
+    return cut ? new JsonText(JSON.stringify(form), true) : form;
+  }
+  return cut ? new JsonText(JSON.stringify(text).slice(0, -1), true) : text;
 }
 
 type WriteFn = ServerResponse['write'];

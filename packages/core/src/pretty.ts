@@ -13,6 +13,10 @@ const DIM = '\u001b[2m';
 const BOLD = '\u001b[1m';
 const RESET = '\u001b[0m';
 
+/** Line breaks a terminal would obey; written escaped so that one record stays one line. */
+const BREAKS = /[\n\r\u0085\u2028\u2029]/g;
+const escapeBreak = (c: string): string => (c === '\n' ? '\\n' : c === '\r' ? '\\r' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
 /** Fields shown in the line's head, or not at all, rather than as `key=value` pairs. */
 const HEAD_FIELDS = new Set(['timestamp', 'level', 'context', 'message', 'label', 'version', 'traceId', 'globalTraceId', 'errorStack']);
 
@@ -34,9 +38,9 @@ export function prettyLine(line: string, color = true): string {
   // One line per record: the stack's first frame stands for the whole stack.
   const frame = typeof record.errorStack === 'string' ? /\n\s*(at [^\n]+)/.exec(record.errorStack)?.[1] : undefined;
   const stack = frame ? ` ${paint(DIM, frame)}` : '';
-  return (
+  const text =
     `${paint(DIM, time)} ${paint(COLORS[level], level.toUpperCase().padEnd(7))} ` +
     `${paint(BOLD, `[${String(record.context ?? '')}]`)} ${String(record.message ?? '')}` +
-    `${pairs.length > 0 ? ` ${pairs.join(' ')}` : ''}${trace}${stack}\n`
-  );
+    `${pairs.length > 0 ? ` ${pairs.join(' ')}` : ''}${trace}${stack}`;
+  return `${text.replace(BREAKS, escapeBreak)}\n`;
 }

@@ -48,9 +48,8 @@ const SUFFIX_KEYS = ['token'];
 
 const TOKEN_HINT = /eyJ|bearer|basic\s/i;
 const BEARER = /\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{4,}/gi;
-const JWT = /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
-// A "key": value pair in JSON text, also when the text was cut inside the value.
-const JSON_PAIR = /"((?:[^"\\]|\\.){1,128})"(\s*:\s*)("(?:[^"\\]|\\.)*"?|[^,}\]\s]*)/g;
+// No word boundary before `eyJ` (base64url of `{"`): a token glued to other text (`id0eyJ…`) is still one.
+const JWT = /eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
 // A key=value pair in a query string or a form body.
 const FORM_PAIR = /(^|[?&;])([^&;=]{1,128})=([^&;#]*)/g;
 
@@ -122,26 +121,122 @@ export class Redactor {
     return url.slice(0, q) + this.redactForm(url.slice(q));
   }
 
-  /** Redacts `key=value` pairs of a query string or an `application/x-www-form-urlencoded` body. */
+  /**
+   * Redacts `key=value` pairs of a query string or an `application/x-www-form-urlencoded` body: a
+   * sensitive key, or a value that is a credential once percent-decoded (`q=Bearer%20…`).
+   */
   redactForm(text: string): string {
     return this.redactString(
-      text.replace(FORM_PAIR, (whole, sep: string, key: string) =>
-        this.isSensitiveKey(safeDecode(key)) ? `${sep}${key}=${this.censor}` : whole,
-      ),
+      text.replace(FORM_PAIR, (whole, sep: string, key: string, value: string) => {
+        if (this.isSensitiveKey(safeDecode(key))) return `${sep}${key}=${this.censor}`;
+        if (!this.tokens || !/%|\+/.test(value)) return whole;
+        const decoded = safeDecode(value);
+        return this.redactString(decoded) === decoded ? whole : `${sep}${key}=${this.censor}`;
+      }),
     );
   }
 
   /**
-   * Redacts JSON text that could not be parsed (typically a body cut at its byte limit): every
-   * `"key": value` pair with a sensitive key loses its value, even when the text ends inside it.
+   * Redacts JSON text that could not be parsed (typically a body cut at its byte limit, or several
+   * JSON values in a row): the value of every object key that is sensitive is replaced, even when
+   * the text ends inside it; an object or array value goes up to its closing bracket. The text is
+   * scanned token by token, so that strings are never mistaken for keys. User `paths` need a parsed
+   * body and do not apply here.
    */
   redactJsonText(text: string): string {
-    return this.redactString(
-      text.replace(JSON_PAIR, (whole, key: string, colon: string) =>
-        this.isSensitiveKey(key) ? `"${key}"${colon}"${this.censor}"` : whole,
-      ),
-    );
+    const censor = JSON.stringify(this.censor);
+    const open: number[] = [];
+    const n = text.length;
+    let out = '';
+    let last = 0;
+    let expectKey = false;
+    let key: string | undefined;
+    let i = 0;
+    while (i < n) {
+      const c = text.charCodeAt(i);
+      if (c === 0x22) {
+        const end = endOfString(text, i);
+        if (expectKey && open[open.length - 1] === 0x7b) key = keyText(text.slice(i, end));
+        expectKey = false;
+        i = end;
+      } else if (c === 0x3a) {
+        i++;
+        if (key !== undefined && this.isSensitiveKey(key)) {
+          while (i < n && isJsonSpace(text.charCodeAt(i))) i++;
+          const end = endOfValue(text, i);
+          out += text.slice(last, i) + censor;
+          last = end;
+          i = end;
+        }
+        key = undefined;
+      } else {
+        if (c === 0x7b || c === 0x5b) {
+          open.push(c);
+          expectKey = c === 0x7b;
+        } else if (c === 0x7d || c === 0x5d) {
+          open.pop();
+          expectKey = false;
+        } else if (c === 0x2c) expectKey = open[open.length - 1] === 0x7b;
+        i++;
+      }
+    }
+    return this.redactString(last === 0 ? text : out + text.slice(last));
   }
+}
+
+const isJsonSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+
+/** Index just after the string that starts (with its quote) at `start`, or the text's end when it was cut. */
+function endOfString(text: string, start: number): number {
+  for (let i = start + 1; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x5c) i++; // backslash: skip the escaped character
+    else if (c === 0x22) return i + 1;
+  }
+  return text.length;
+}
+
+/** A key as JSON text (`"pass\u0077ord"`, maybe without its closing quote) to the key it names. */
+function keyText(quoted: string): string {
+  if (quoted.indexOf('\\') === -1) return quoted.slice(1, quoted.endsWith('"') && quoted.length > 1 ? -1 : undefined);
+  try {
+    return JSON.parse(quoted.endsWith('"') && quoted.length > 1 ? quoted : `${quoted}"`) as string;
+  } catch {
+    return quoted.slice(1);
+  }
+}
+
+/** Index just after the JSON value that starts at `start` (a cut value ends with the text). */
+function endOfValue(text: string, start: number): number {
+  const c = text.charCodeAt(start);
+  if (c === 0x22) return endOfString(text, start);
+  if (c === 0x7b || c === 0x5b) return endOfComposite(text, start);
+  let i = start;
+  while (i < text.length) {
+    const d = text.charCodeAt(i);
+    if (d === 0x2c || d === 0x7d || d === 0x5d || isJsonSpace(d)) break;
+    i++;
+  }
+  return i;
+}
+
+/** Index just after the object or array that starts at `start`, or the text's end when it was cut. */
+function endOfComposite(text: string, start: number): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = start; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) depth++;
+    else if (c === 0x7d || c === 0x5d) {
+      depth--;
+      if (depth === 0) return i + 1;
+    }
+  }
+  return text.length;
 }
 
 function safeDecode(text: string): string {

@@ -36,7 +36,8 @@ function readProperty(obj: object, key: string): unknown {
   }
 }
 
-function messageOf(err: unknown): string {
+/** The message of a thrown value, never throwing itself. */
+export function messageOf(err: unknown): string {
   try {
     if (err instanceof Error) return String(err.message);
     return String(err);
@@ -123,7 +124,23 @@ class Walk {
     }
   }
 
+  /**
+   * Writes one object. Whatever it throws (a Proxy trap, a Date-like object without a time value,
+   * a Map whose iterator throws), what it wrote so far is taken back and a marker written instead.
+   */
   private object(obj: object, depth: number, paths: PathNode[] | undefined): void {
+    const parts = this.parts.length;
+    const length = this.length;
+    try {
+      this.objectUnsafe(obj, depth, paths);
+    } catch (err) {
+      this.parts.length = parts;
+      this.length = length;
+      this.string(`[Threw: ${messageOf(err)}]`);
+    }
+  }
+
+  private objectUnsafe(obj: object, depth: number, paths: PathNode[] | undefined): void {
     if (this.ancestors.includes(obj)) {
       this.push('"[Circular]"');
       return;
@@ -221,7 +238,7 @@ function objectEntries(obj: object): [string, () => unknown][] {
 
 function mapEntries(map: Map<unknown, unknown>): [string, () => unknown][] {
   const out: [string, () => unknown][] = [];
-  for (const [key, value] of map) out.push([typeof key === 'string' ? key : String(key), () => value]);
+  for (const [key, value] of map) out.push([typeof key === 'string' ? key : stringOf(key), () => value]);
   return out;
 }
 
@@ -239,7 +256,7 @@ export interface ErrorFields {
  * the way Node prints them. Never throws, whatever the value's getters do.
  */
 export function describeError(thrown: unknown): ErrorFields {
-  if (!(thrown instanceof Error) && !looksLikeError(thrown)) {
+  if (!isError(thrown) && !looksLikeError(thrown)) {
     return { errorType: thrown === null ? 'null' : typeof thrown, errorMessage: stringOf(thrown) };
   }
   const err = thrown as Error & { code?: unknown };
@@ -254,6 +271,15 @@ export function describeError(thrown: unknown): ErrorFields {
   return fields;
 }
 
+/** `value instanceof Error`, false when a Proxy's `getPrototypeOf` trap throws. */
+export function isError(value: unknown): value is Error {
+  try {
+    return value instanceof Error;
+  } catch {
+    return false;
+  }
+}
+
 function looksLikeError(value: unknown): boolean {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as { message?: unknown; stack?: unknown };
@@ -261,15 +287,17 @@ function looksLikeError(value: unknown): boolean {
 }
 
 function stackWithCauses(err: unknown, depth: number, seen: Set<unknown>): string | undefined {
-  if (typeof err !== 'object' || err === null || seen.has(err)) return undefined;
+  if (typeof err !== 'object' || err === null) return undefined;
+  if (seen.has(err)) return '[Circular]';
   seen.add(err);
   const e = err as { stack?: unknown; message?: unknown; cause?: unknown; errors?: unknown };
   const rawStack = safeRead(() => e.stack);
   let text = typeof rawStack === 'string' ? rawStack : undefined;
   if (depth < MAX_CAUSE_DEPTH) {
     const errors = safeRead(() => e.errors);
-    if (Array.isArray(errors)) {
-      for (const member of errors.slice(0, 10)) {
+    const members = safeRead(() => (Array.isArray(errors) ? (errors.slice(0, 10) as unknown[]) : undefined));
+    if (members) {
+      for (const member of members) {
         const memberStack = stackWithCauses(member, depth + 1, seen) ?? stringOf(member);
         text = `${text ?? ''}\n  [errors]: ${memberStack}`;
       }

@@ -86,7 +86,10 @@ export function canonicalTraceId(value: unknown): string | undefined {
   const trimmed = value.trim();
   const lower = trimmed.toLowerCase();
   if (HEX32.test(lower)) return lower === ZERO32 ? undefined : lower;
-  if (UUID.test(lower)) return lower.replace(/-/g, '');
+  if (UUID.test(lower)) {
+    const hex = lower.replace(/-/g, '');
+    return hex === ZERO32 ? undefined : hex;
+  }
   return TOKEN.test(trimmed) ? trimmed : undefined;
 }
 
@@ -158,6 +161,19 @@ export function outboundTraceHeaders(context: TraceContext | undefined = getTrac
   return headers;
 }
 
+/**
+ * The bag with lower-case names. Node lower-cases HTTP header names; queue message attributes and
+ * hand-made bags (`{ 'X-Correlation-Id': … }`) may not.
+ */
+function lowerCaseNames(headers: HeaderBag): HeaderBag {
+  const out = Object.create(null) as Record<string, string | readonly string[] | number | undefined>;
+  for (const [name, value] of Object.entries(headers)) {
+    const lower = name.toLowerCase();
+    if (out[lower] === undefined) out[lower] = value;
+  }
+  return out;
+}
+
 /** How `runWithTraceContext` picks its ids. */
 export interface RunWithTraceOptions extends TraceOptions {
   /** Continue the trace carried by these headers (a queue message's attributes, say). */
@@ -184,7 +200,7 @@ export function runWithTraceContext<T>(fn: () => T, options: RunWithTraceOptions
   const outer = options.inherit === false ? undefined : getTraceContext();
   const globalTraceId =
     canonicalTraceId(options.globalTraceId) ??
-    (options.headers && resolver.incomingGlobalTraceId(options.headers)) ??
+    (options.headers && resolver.incomingGlobalTraceId(lowerCaseNames(options.headers))) ??
     outer?.globalTraceId ??
     newGlobalTraceId();
   const context: TraceContext = {

@@ -1,0 +1,280 @@
+// The encoder and the winston format: field order, one JSON type per field, protected library fields,
+// errors, the byte cap and its cut order, separators, and loglaneFormat in a winston logger of your own.
+
+import { PassThrough } from 'node:stream';
+import winston from 'winston';
+import { describe, expect, it } from 'vitest';
+import type { TraceContext } from './context.js';
+import { type EncoderOptions, JsonText, type RecordDraft, RecordEncoder, loglaneFormat } from './format.js';
+import { Redactor } from './redact.js';
+import { BASE_FIELDS, DETAIL_FIELDS, checkRecord } from './schema.js';
+import { CUT_MARKER } from './serialize.js';
+import { runWithTraceContext } from './trace.js';
+
+function encoder(options: Partial<EncoderOptions> = {}): RecordEncoder {
+  return new RecordEncoder({ label: 'svc', redactor: new Redactor(), maxLineBytes: 15_360, maxBodyBytes: 4096, nestedMeta: false, ...options });
+}
+
+const trace: TraceContext = { traceId: 'trace-1', globalTraceId: 'global-1', forwardHeader: 'x-global-trace-id', userId: 'u-1' };
+
+function encode(draft: Partial<RecordDraft>, options: Partial<EncoderOptions> = {}, ctx?: TraceContext): { line: string; record: Record<string, unknown> } {
+  const line = encoder(options).encode({ level: 'info', context: 'test', message: 'm', ...draft }, ctx);
+  return { line, record: JSON.parse(line) as Record<string, unknown> };
+}
+
+describe('field order and types', () => {
+  it('writes base fields, then detail fields in schema order, then metadata, then truncated', () => {
+    const { record } = encode(
+      {
+        level: 'error',
+        context: 'HttpResponse',
+        message: 'GET /x 500',
+        // Given in reverse order on purpose.
+        fields: {
+          errorStack: 'Error: x\n    at y',
+          errorMessage: 'x',
+          errorType: 'Error',
+          responseBody: { ok: false },
+          aborted: false,
+          userAgent: 'curl/8',
+          ip: '10.0.0.1',
+          latencyMs: 12,
+          statusCode: 500,
+          handler: 'C.m',
+          route: '/x',
+          originalUrl: '/x',
+          method: 'GET',
+        },
+        meta: { zeta: 1, alpha: 2 },
+      },
+      { version: '1.2.3', maxBodyBytes: 3 },
+      trace,
+    );
+    const library = [...BASE_FIELDS, ...DETAIL_FIELDS].map((f) => f.name);
+    const keys = Object.keys(record);
+    expect(keys).toEqual([...library.filter((k) => k in record), 'zeta', 'alpha', 'truncated']);
+    expect(keys.slice(0, 9)).toEqual(['timestamp', 'level', 'context', 'message', 'label', 'version', 'traceId', 'globalTraceId', 'userId']);
+    expect(checkRecord(record)).toEqual([]);
+  });
+
+  it('writes the timestamp as ISO-8601 UTC with milliseconds', () => {
+    const before = Date.now();
+    const { record } = encode({});
+    expect(record.timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(Date.parse(record.timestamp as string)).toBeGreaterThanOrEqual(before - 1);
+  });
+
+  it('keeps each library field to its one type, leaving out values of another type', () => {
+    const { record } = encode({
+      fields: {
+        statusCode: '200' as unknown as number,
+        latencyMs: 12.7,
+        aborted: 'yes' as unknown as boolean,
+        droppedLines: Number.NaN,
+        method: 7 as unknown as string,
+        requestBody: 42,
+      },
+    });
+    expect(record).not.toHaveProperty('statusCode');
+    expect(record).not.toHaveProperty('aborted');
+    expect(record).not.toHaveProperty('droppedLines');
+    expect(record.latencyMs).toBe(12);
+    expect(record.method).toBe('7');
+    expect(record.requestBody).toBe('42');
+    expect(checkRecord(record)).toEqual([]);
+  });
+
+  it('writes bodies and object metadata as JSON-encoded strings, scalars as themselves', () => {
+    const { record } = encode({
+      fields: { requestBody: { a: [1, 'two'] } },
+      meta: { obj: { b: true }, list: [1], n: 1.5, big: 9n, s: 'x', yes: true, nothing: null, when: new Date(0), skipped: undefined },
+    });
+    expect(record).toMatchObject({
+      requestBody: '{"a":[1,"two"]}',
+      obj: '{"b":true}',
+      list: '[1]',
+      n: 1.5,
+      big: '9',
+      s: 'x',
+      yes: true,
+      nothing: null,
+      when: '1970-01-01T00:00:00.000Z',
+    });
+    expect(record).not.toHaveProperty('skipped');
+  });
+
+  it('writes object metadata as nested JSON with nestedMeta: true', () => {
+    expect(encode({ meta: { obj: { b: true } } }, { nestedMeta: true }).record.obj).toEqual({ b: true });
+  });
+
+  it('writes a non-string message as its JSON text, redacted', () => {
+    expect(encode({ message: 42 }).record.message).toBe('42');
+    expect(encode({ message: { user: 'ann', password: 'p' } }).record.message).toBe('{"user":"ann","password":"[REDACTED]"}');
+    expect(encode({ message: undefined }).record.message).toBe('undefined');
+  });
+});
+
+describe('library fields are protected', () => {
+  it('writes a metadata key that names a library field as meta_<key>', () => {
+    const { record } = encode(
+      { meta: { level: 'fake', message: 'fake', traceId: 'fake', statusCode: 'fake', truncated: 'fake', label: 'fake' } },
+      {},
+      trace,
+    );
+    expect(record).toMatchObject({ level: 'info', message: 'm', traceId: 'trace-1', label: 'svc' });
+    expect(record).toMatchObject({ meta_level: 'fake', meta_message: 'fake', meta_traceId: 'fake', meta_statusCode: 'fake', meta_truncated: 'fake' });
+    expect(record).not.toHaveProperty('statusCode');
+    expect(record).not.toHaveProperty('truncated');
+    expect(checkRecord(record)).toEqual([]);
+  });
+
+  it('never writes the same key twice, even when meta_<key> is taken too', () => {
+    const { line, record } = encode({ meta: { level: 'a', meta_level: 'b' } });
+    expect(line.match(/"meta_level":/g)).toHaveLength(1);
+    expect(record).toMatchObject({ meta_level: 'b', meta_meta_level: 'a' });
+  });
+});
+
+describe('errors', () => {
+  it('turns the error of a draft into string error fields', () => {
+    const err = Object.assign(new TypeError('bad input'), { code: 'E_INPUT' });
+    const { record } = encode({ level: 'error', error: err });
+    expect(record).toMatchObject({ errorType: 'TypeError', errorCode: 'E_INPUT', errorMessage: 'bad input' });
+    expect(record.errorStack).toMatch(/^TypeError: bad input\n {4}at /);
+  });
+
+  it('promotes an Error under meta.err or meta.error to the error fields', () => {
+    for (const key of ['err', 'error']) {
+      const { record } = encode({ meta: { [key]: new Error(`via ${key}`), orderId: 1 } });
+      expect(record).toMatchObject({ errorType: 'Error', errorMessage: `via ${key}`, orderId: 1 });
+      expect(record).not.toHaveProperty(key);
+    }
+  });
+
+  it('promotes err before error, and leaves a non-Error err as metadata', () => {
+    const { record } = encode({ meta: { err: new Error('first'), error: new Error('second') } });
+    expect(record.errorMessage).toBe('first');
+    expect(JSON.parse(record.error as string)).toMatchObject({ type: 'Error', message: 'second' });
+    expect(encode({ meta: { err: 'just text' } }).record).toMatchObject({ err: 'just text' });
+    expect(encode({ meta: { err: 'just text' } }).record).not.toHaveProperty('errorMessage');
+  });
+
+  it('keeps a stack on one line: newlines are escaped in the JSON text', () => {
+    const { line, record } = encode({ error: new Error('multi\nline') });
+    expect(line.indexOf('\n')).toBe(line.length - 1);
+    expect(record.errorStack).toContain('\n    at ');
+  });
+});
+
+describe('the byte cap', () => {
+  it('cuts a body at maxBodyBytes and says the record was truncated', () => {
+    const { record } = encode({ fields: { requestBody: { text: 'x'.repeat(1000) } } }, { maxBodyBytes: 100 });
+    expect((record.requestBody as string).endsWith(CUT_MARKER)).toBe(true);
+    expect((record.requestBody as string).length).toBe(100 + CUT_MARKER.length);
+    expect(record.truncated).toBe(true);
+  });
+
+  it('cuts bodies before stacks', () => {
+    const stack = `Error: x\n${'    at frame (file.js:1:1)\n'.repeat(20)}`;
+    const { line, record } = encode(
+      { fields: { requestBody: 'b'.repeat(3000), responseBody: 'c'.repeat(3000), errorStack: stack } },
+      { maxLineBytes: 4096 },
+    );
+    expect(Buffer.byteLength(line)).toBeLessThanOrEqual(4096);
+    expect(record.errorStack).toBe(stack);
+    expect((record.requestBody as string).length).toBeLessThan(3000);
+    expect(record.truncated).toBe(true);
+  });
+
+  it('cuts a huge stack too when bodies are not enough, keeping the line valid', () => {
+    const { line, record } = encode(
+      { fields: { requestBody: 'b'.repeat(3000), errorStack: 's'.repeat(50_000), errorMessage: 'm'.repeat(5000) } },
+      { maxLineBytes: 2048 },
+    );
+    expect(Buffer.byteLength(line)).toBeLessThanOrEqual(2048);
+    expect((record.errorStack as string).endsWith(CUT_MARKER)).toBe(true);
+    expect(checkRecord(record)).toEqual([]);
+  });
+
+  it('falls back to the fields every record has when nothing else fits, redacting the message', () => {
+    const meta = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`key${i}`, i]));
+    const { line, record } = encode({ message: 'call with Bearer abcdefghijklmnop', meta }, { maxLineBytes: 1024, version: '1' }, trace);
+    expect(Buffer.byteLength(line)).toBeLessThanOrEqual(1024);
+    expect(Object.keys(record)).toEqual(['timestamp', 'level', 'context', 'message', 'label', 'version', 'traceId', 'globalTraceId', 'truncated']);
+    expect(record.message).toBe(`call with Bearer [REDACTED]${CUT_MARKER}`);
+  });
+
+  it('measures a line after escaping: characters that escape to 6 bytes still fit the cap', () => {
+    for (const ch of ['\u2028', '\u0085', '\u0001', '"']) {
+      const { line, record } = encode({ message: ch.repeat(2000), context: ch.repeat(300), meta: { k: ch.repeat(2000) } }, { maxLineBytes: 1024 });
+      expect(Buffer.byteLength(line), JSON.stringify(ch)).toBeLessThanOrEqual(1024);
+      expect(record.truncated).toBe(true);
+    }
+  });
+});
+
+describe('separators', () => {
+  it('escapes U+2028, U+2029 and U+0085, which JSON.stringify leaves raw', () => {
+    const text = 'a\u2028b\u2029c\u0085d';
+    const { line, record } = encode({ message: text, meta: { note: text, nested: { text } }, fields: { requestBody: new JsonText(`"${text}"`) } });
+    expect(line).not.toMatch(/[\u2028\u2029\u0085]/);
+    expect(line).toContain('a\\u2028b\\u2029c\\u0085d');
+    expect(record.message).toBe(text);
+    expect(record.note).toBe(text);
+  });
+
+  it('escapes lone surrogates so that the line is valid UTF-8', () => {
+    const { line, record } = encode({ message: 'x\ud800y\udfffz' });
+    expect(line).toContain('x\\ud800y\\udfffz');
+    expect(Buffer.from(line, 'utf8').toString('utf8')).toBe(line);
+    expect(record.message).toBe('x\ud800y\udfffz');
+  });
+});
+
+describe('loglaneFormat in your own winston logger', () => {
+  function ownLogger(): { logger: winston.Logger; lines: string[] } {
+    const stream = new PassThrough();
+    const lines: string[] = [];
+    stream.on('data', (chunk: Buffer) => lines.push(chunk.toString('utf8')));
+    const logger = winston.createLogger({
+      level: 'silly',
+      format: loglaneFormat({ encoder: encoder({ label: 'worker' }), context: 'Worker' }),
+      transports: [new winston.transports.Stream({ stream })],
+    });
+    return { logger, lines };
+  }
+
+  it('makes a Stream transport write one loglane line per record', () => {
+    const { logger, lines } = ownLogger();
+    runWithTraceContext(
+      () => {
+        logger.info('job started', { jobId: 'j-1' });
+        logger.log('http', 'npm level http');
+        logger.silly('npm level silly');
+        logger.warn('with context', { context: 'Scheduler' });
+      },
+      { globalTraceId: 'global-7' },
+    );
+    expect(lines).toHaveLength(4);
+    const records = lines.map((l) => {
+      expect(l.endsWith('\n')).toBe(true);
+      expect(l.slice(0, -1)).not.toContain('\n');
+      return JSON.parse(l) as Record<string, unknown>;
+    });
+    for (const record of records) expect(checkRecord(record)).toEqual([]);
+    expect(records[0]).toMatchObject({ level: 'info', context: 'Worker', label: 'worker', message: 'job started', jobId: 'j-1', globalTraceId: 'global-7' });
+    expect(records[1]?.level).toBe('info');
+    expect(records[2]?.level).toBe('verbose');
+    expect(records[3]).toMatchObject({ level: 'warn', context: 'Scheduler' });
+  });
+
+  it('writes an Error logged directly, or under meta.err, as error fields', () => {
+    const { logger, lines } = ownLogger();
+    logger.error(new Error('direct'));
+    logger.error('wrapped', { err: new RangeError('inner') });
+    const [direct, wrapped] = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(direct).toMatchObject({ level: 'error', message: 'direct', errorType: 'Error', errorMessage: 'direct' });
+    expect(wrapped).toMatchObject({ message: 'wrapped', errorType: 'RangeError', errorMessage: 'inner' });
+    expect(wrapped).not.toHaveProperty('err');
+  });
+});

@@ -1,0 +1,243 @@
+// createLogger: level gating that does no work, children, winston transports added by the app,
+// the winston API, pretty output, and the options' defaults.
+
+import { LEVEL, MESSAGE } from 'triple-beam';
+import TransportStream from 'winston-transport';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { type LoglaneOptions, createLogger } from './logger.js';
+import { LEVELS, type LogLevel, checkRecord } from './schema.js';
+import { runWithTraceContext } from './trace.js';
+
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
+
+function capture(options: LoglaneOptions = {}): { lines: string[]; logger: ReturnType<typeof createLogger> } {
+  const lines: string[] = [];
+  const logger = createLogger({ destination: { write: (l) => lines.push(l) }, logUncaught: false, ...options });
+  return { lines, logger };
+}
+
+const parse = (line: string | undefined): Record<string, unknown> => JSON.parse(line ?? '') as Record<string, unknown>;
+
+/** An app transport that keeps what winston-transport hands to `log`. */
+class Collector extends TransportStream {
+  readonly infos: Record<string | symbol, unknown>[] = [];
+  override log(info: Record<string | symbol, unknown>, next: () => void): void {
+    this.infos.push(info);
+    next();
+  }
+}
+
+describe('level gating', () => {
+  it('writes levels at or above the logger level only', () => {
+    const { lines, logger } = capture({ level: 'warn' });
+    for (const level of LEVELS) logger[level](`at ${level}`);
+    expect(lines.map((l) => parse(l).level)).toEqual(['fatal', 'error', 'warn']);
+  });
+
+  it('does no work for a disabled level: the metadata and the message are never read', () => {
+    const { lines, logger } = capture({ level: 'info' });
+    let reads = 0;
+    const meta = {
+      get expensive(): string {
+        reads++;
+        return 'x';
+      },
+    };
+    const message = {
+      toJSON(): string {
+        reads++;
+        return 'x';
+      },
+    };
+    logger.debug(message, meta);
+    logger.verbose(message, meta);
+    logger.log('debug', message, meta);
+    logger.child('C').debug(message, meta);
+    logger.write({ level: 'verbose', context: 'c', message, meta });
+    expect(reads).toBe(0);
+    expect(lines).toEqual([]);
+    logger.info(message, meta);
+    expect(reads).toBe(2);
+    expect(lines).toHaveLength(1);
+  });
+
+  it('shares one level between a logger and all its children', () => {
+    const { lines, logger } = capture({ level: 'info' });
+    const a = logger.child('A');
+    const b = logger.child('B');
+    a.level = 'debug';
+    expect(logger.level).toBe('debug');
+    expect(b.isLevelEnabled('debug')).toBe(true);
+    b.debug('from b');
+    logger.level = 'error';
+    a.warn('dropped');
+    expect(lines.map((l) => parse(l).context)).toEqual(['B']);
+    expect(a.isLevelEnabled('warn')).toBe(false);
+  });
+
+  it('refuses an unknown level with a message that says how to fix it', () => {
+    const { logger } = capture();
+    expect(() => {
+      logger.level = 'trace' as LogLevel;
+    }).toThrow(/@loglane\/core: unknown level "trace"; use one of fatal, error, warn, info, debug, verbose/);
+    expect(() => createLogger({ level: 'loud' as LogLevel, destination: { write: () => undefined } })).toThrow(/unknown level "loud"/);
+  });
+
+  it('takes LOG_LEVEL from the environment when it is a loglane level', () => {
+    vi.stubEnv('LOG_LEVEL', 'debug');
+    expect(capture().logger.level).toBe('debug');
+    vi.stubEnv('LOG_LEVEL', 'nonsense');
+    expect(capture().logger.level).toBe('info');
+  });
+});
+
+describe('records', () => {
+  it('stamps label, version and context, and children name their own context', () => {
+    const { lines, logger } = capture({ label: 'orders-api', version: '1.4.2', context: 'Main' });
+    logger.info('root');
+    logger.child('OrderService').info('child', { orderId: 'o-17' });
+    expect(parse(lines[0])).toMatchObject({ label: 'orders-api', version: '1.4.2', context: 'Main', message: 'root' });
+    expect(parse(lines[1])).toMatchObject({ context: 'OrderService', orderId: 'o-17' });
+  });
+
+  it('takes label and version from the environment, and leaves version out when unknown', () => {
+    vi.stubEnv('LOGLANE_LABEL', 'env-label');
+    vi.stubEnv('LOGLANE_VERSION', '9.9.9');
+    const { lines, logger } = capture();
+    logger.info('x');
+    expect(parse(lines[0])).toMatchObject({ label: 'env-label', version: '9.9.9', context: 'app' });
+    vi.stubEnv('LOGLANE_VERSION', undefined);
+    vi.stubEnv('npm_package_version', undefined);
+    const other = capture();
+    other.logger.info('x');
+    expect(parse(other.lines[0])).not.toHaveProperty('version');
+  });
+
+  it('accepts an Error as the message or as the metadata', () => {
+    const { lines, logger } = capture();
+    logger.error(new Error('as message'), { orderId: 1 });
+    logger.error('as meta', new TypeError('the cause'));
+    expect(parse(lines[0])).toMatchObject({ message: 'as message', errorMessage: 'as message', orderId: 1 });
+    expect(parse(lines[1])).toMatchObject({ message: 'as meta', errorType: 'TypeError', errorMessage: 'the cause' });
+  });
+
+  it('clamps maxLineBytes to 1024 … 262144', () => {
+    const small = capture({ maxLineBytes: 10 });
+    small.logger.info('x'.repeat(800));
+    small.logger.info('x'.repeat(5000));
+    expect(parse(small.lines[0])).not.toHaveProperty('truncated');
+    expect(parse(small.lines[1])).toHaveProperty('truncated', true);
+    expect(Buffer.byteLength(small.lines[1] ?? '')).toBeLessThanOrEqual(1024);
+    const big = capture({ maxLineBytes: 10_000_000 });
+    big.logger.info('x'.repeat(200_000));
+    big.logger.info('x'.repeat(300_000));
+    expect(parse(big.lines[0])).not.toHaveProperty('truncated');
+    expect(parse(big.lines[1])).toHaveProperty('truncated', true);
+  });
+
+  it('flush() on a plain sink does nothing and does not throw', () => {
+    expect(() => capture().logger.flush(10)).not.toThrow();
+  });
+});
+
+describe('winston transports added by the app', () => {
+  it('receive every record with info[MESSAGE], level, message, context, trace ids and the metadata', () => {
+    const { lines, logger } = capture();
+    const collector = new Collector();
+    logger.winston.add(collector);
+    runWithTraceContext(() => logger.child('Billing').warn('card declined', { orderId: 'o-1', amount: 12 }), { globalTraceId: 'g-1' });
+    logger.write({ level: 'info', context: 'HttpRequest', message: 'GET /', fields: { method: 'GET', originalUrl: '/' } });
+    expect(collector.infos).toHaveLength(2);
+    const [info, http] = collector.infos;
+    expect(info?.[MESSAGE]).toBe(lines[0]?.slice(0, -1));
+    expect(info?.[LEVEL]).toBe('warn');
+    expect(info).toMatchObject({ level: 'warn', message: 'card declined', context: 'Billing', orderId: 'o-1', amount: 12, globalTraceId: 'g-1' });
+    expect(typeof info?.traceId).toBe('string');
+    expect(http?.[MESSAGE]).toBe(lines[1]?.slice(0, -1));
+  });
+
+  it('get the same record from the winston API, which goes through loglaneFormat', () => {
+    const { lines, logger } = capture({ label: 'svc' });
+    const collector = new Collector();
+    logger.winston.add(collector);
+    logger.winston.info('via winston', { orderId: 3 });
+    logger.winston.log('warn', 'via log');
+    logger.winston.debug('below the level');
+    expect(lines).toHaveLength(2);
+    const record = parse(lines[0]);
+    expect(record).toMatchObject({ level: 'info', context: 'app', label: 'svc', message: 'via winston', orderId: 3 });
+    expect(checkRecord(record)).toEqual([]);
+    expect(collector.infos.map((i) => i[MESSAGE])).toEqual(lines.map((l) => l.slice(0, -1)));
+  });
+
+  it('honour their own level, and stop receiving once removed', () => {
+    const { logger } = capture({ level: 'debug' });
+    const errorsOnly = new Collector({ level: 'error' });
+    logger.winston.add(errorsOnly);
+    logger.info('no');
+    logger.error('yes');
+    logger.winston.remove(errorsOnly);
+    logger.error('after remove');
+    expect(errorsOnly.infos.map((i) => i.message)).toEqual(['yes']);
+  });
+
+  it('cannot break logging by throwing, nor be broken by metadata that throws', () => {
+    const { lines, logger } = capture();
+    const broken = new (class extends TransportStream {
+      override log(): void {
+        throw new Error('transport down');
+      }
+    })();
+    const collector = new Collector();
+    logger.winston.add(broken);
+    logger.winston.add(collector);
+    const meta = {
+      ok: 1,
+      get bad(): never {
+        throw new Error('getter');
+      },
+    };
+    expect(() => logger.info('still logged', meta)).not.toThrow();
+    expect(parse(lines[0])).toMatchObject({ ok: 1, bad: '[Threw: getter]' });
+    expect(collector.infos[0]).toMatchObject({ ok: 1, message: 'still logged' });
+  });
+});
+
+describe('pretty output', () => {
+  const ansi = /\u001b\[[0-9;]*m/g;
+
+  it('writes one line per record, with breaks in the values escaped', () => {
+    vi.stubEnv('NODE_ENV', 'development');
+    const { lines, logger } = capture({ pretty: true });
+    logger.child('UserService').info('line one\nline two', { note: 'a\r\nb\u2028c' });
+    logger.error('failed', { err: new Error('boom') });
+    expect(lines).toHaveLength(2);
+    for (const line of lines) {
+      expect(line.endsWith('\n')).toBe(true);
+      expect(line.slice(0, -1)).not.toMatch(/[\n\r\u2028\u2029\u0085]/);
+    }
+    const plain = (lines[0] ?? '').replace(ansi, '');
+    expect(plain).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO {4}\[UserService\] line one\\nline two note=a\\r\\nb\\u2028c\n$/);
+    expect((lines[1] ?? '').replace(ansi, '')).toMatch(/ERROR {3}\[app\] failed errorType=Error errorMessage=boom at \S+logger\.test\.ts:\d+:\d+\)?\n$/);
+  });
+
+  it('is never written when NODE_ENV is production: JSON, and a warning that says so', () => {
+    vi.stubEnv('NODE_ENV', 'production');
+    const { lines, logger } = capture({ pretty: true });
+    logger.info('hello');
+    expect(lines).toHaveLength(2);
+    expect(parse(lines[0])).toMatchObject({ level: 'warn', message: 'pretty output is ignored when NODE_ENV=production; writing JSON' });
+    expect(parse(lines[1])).toMatchObject({ level: 'info', message: 'hello' });
+  });
+
+  it('is turned on by LOGLANE_PRETTY=1', () => {
+    vi.stubEnv('NODE_ENV', 'test');
+    vi.stubEnv('LOGLANE_PRETTY', '1');
+    const { lines, logger } = capture();
+    logger.info('hello');
+    expect(() => JSON.parse(lines[0] ?? '') as unknown).toThrow();
+    expect((lines[0] ?? '').replace(ansi, '')).toContain('INFO    [app] hello');
+  });
+});

@@ -1,0 +1,211 @@
+// The Express middleware: translates an Express request into core's `HttpView` and hands the
+// exchange to core `HttpLogging`, which writes the HttpRequest and HttpResponse records.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  type HttpLogging,
+  type HttpLoggingOptions,
+  type HttpView,
+  type LoglaneLogger,
+  type LoglaneOptions,
+  createHttpLogging,
+  createLogger,
+} from '@loglane/core';
+import { BODY_FAILED, type LoglaneErrorHandler, createErrorHandler } from './errors.js';
+
+/** The user object loglane's default `userId` reads (`id`, else `sub`, else `userId`). */
+export interface LoglaneUser {
+  readonly id?: string | number;
+  readonly sub?: string | number;
+  readonly userId?: string | number;
+  readonly [key: string]: unknown;
+}
+
+/**
+ * The parts of an Express request loglane reads. Express 4's and 5's `Request` both fit it; pass
+ * your own request type to `loglane<MyRequest>()` to type the `userId` resolver with it.
+ */
+export interface LoglaneRequest extends IncomingMessage {
+  originalUrl?: string;
+  baseUrl?: string;
+  route?: unknown;
+  body?: unknown;
+  ip?: string | undefined;
+  user?: LoglaneUser;
+}
+
+/** `next` as Express passes it to a middleware. */
+export type LoglaneNext = (err?: unknown) => void;
+
+/** The request middleware: mount it first, before body parsers and routes. */
+export type LoglaneMiddleware = (req: IncomingMessage, res: ServerResponse, next: LoglaneNext) => void;
+
+/**
+ * Options of `loglane()`: those of core `createLogger` (used only when no `logger` is given) and
+ * those of core `HttpLogging`, with `userId` typed for Express requests.
+ */
+export interface LoglaneExpressOptions<Req extends IncomingMessage = LoglaneRequest>
+  extends LoglaneOptions,
+    Omit<HttpLoggingOptions, 'logger' | 'userId' | 'trustProxy'> {
+  /**
+   * The logger the records are written with. When given, the `createLogger` options
+   * (`label`, `level`, `destination`, …) are ignored: they belong to that logger.
+   * @default createLogger(options)
+   */
+  logger?: LoglaneLogger;
+  /**
+   * The authenticated user of a request, asked when a record is written: for HttpResponse that is
+   * when the response ends, after your auth middleware ran. Numbers are written as strings.
+   * @default req => req.user?.id ?? req.user?.sub ?? req.user?.userId
+   */
+  userId?: (req: Req) => string | number | null | undefined;
+  /**
+   * Which address is `ip`. Left out, `ip` is Express's own `req.ip`, which follows the app's
+   * `trust proxy` setting. Given, it replaces that setting for loglane's records only: `false` the
+   * socket peer; `true` the first `X-Forwarded-For` entry; a number N trusts N proxies.
+   * @default undefined (use `req.ip`)
+   */
+  trustProxy?: boolean | number;
+}
+
+/** What `loglane()` returns. */
+export interface LoglaneExpress {
+  /** Mount first: `app.use(middleware)`, before body parsers, auth and routes. */
+  readonly middleware: LoglaneMiddleware;
+  /**
+   * Mount after the routes and before your own error handler: `app.use(errorHandler)`. It records
+   * the error on the request's HttpResponse and passes it on with `next(err)`; it never responds.
+   */
+  readonly errorHandler: LoglaneErrorHandler;
+  /** The logger the records go to; use it (or its `child(name)`) for your own log lines. */
+  readonly logger: LoglaneLogger;
+}
+
+// The route template is taken when Express assigns `req.route`, because that is when `req.baseUrl`
+// is the mount path of the router that matched: by the time the response ends, a `next(err)` out of
+// the router has already restored `req.baseUrl` to the parent's.
+const ROUTE = Symbol('loglane.express.route');
+const TEMPLATE = Symbol('loglane.express.routeTemplate');
+type Tracked = LoglaneRequest & { [ROUTE]?: unknown; [TEMPLATE]?: string; [BODY_FAILED]?: boolean };
+
+const routeProperty: PropertyDescriptor = {
+  configurable: true,
+  enumerable: true,
+  get(this: Tracked): unknown {
+    return this[ROUTE];
+  },
+  set(this: Tracked, route: unknown): void {
+    this[ROUTE] = route;
+    this[TEMPLATE] = routeTemplate(this.baseUrl, route);
+  },
+};
+
+/** `baseUrl` + the route's path: `/api` + `/users/:id`. RegExp and array paths are written as text. */
+function routeTemplate(baseUrl: unknown, route: unknown): string | undefined {
+  if (typeof route !== 'object' || route === null) return undefined;
+  const path = (route as { path?: unknown }).path;
+  let text: string;
+  if (typeof path === 'string') text = path;
+  else if (path instanceof RegExp) text = String(path);
+  else if (Array.isArray(path)) text = path.map((p) => String(p)).join(',');
+  else return undefined;
+  const base = typeof baseUrl === 'string' ? baseUrl : '';
+  if (base === '') return text;
+  // A router mounted at `/api` with a route `/` matches `/api`, not `/api/`.
+  return text === '/' ? base : base + text;
+}
+
+/** Starts tracking the route template of one request. */
+function trackRoute(req: Tracked): void {
+  const current = req.route;
+  Object.defineProperty(req, 'route', routeProperty);
+  if (current !== undefined) req.route = current;
+}
+
+function sendsBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
+}
+
+/** Core's view of one Express request. */
+class ExpressView implements HttpView {
+  private ipCache: string | undefined;
+  private ipKnown = false;
+
+  constructor(private readonly req: Tracked) {}
+
+  originalUrl(): string | undefined {
+    return this.req.originalUrl;
+  }
+
+  route(): string | undefined {
+    return this.req[TEMPLATE];
+  }
+
+  requestBody(): unknown {
+    const req = this.req;
+    // A body parser that failed (bad JSON, too large) leaves Express 4's `{}` placeholder behind.
+    if (req[BODY_FAILED] === true) return undefined;
+    // Express 4's parsers set that placeholder before they read: a body not read yet is not parsed yet.
+    if (!req.readableEnded && sendsBody(req)) return undefined;
+    return req.body;
+  }
+
+  ip(): string | undefined {
+    // Read once: after a client abort the socket is gone and `req.ip` has nothing left to read.
+    if (!this.ipKnown) {
+      this.ipKnown = true;
+      try {
+        this.ipCache = this.req.ip;
+      } catch {
+        this.ipCache = undefined;
+      }
+    }
+    return this.ipCache;
+  }
+}
+
+/** Core's view without `ip`, when the `trustProxy` option replaces Express's own setting. */
+class ExpressViewOwnIp extends ExpressView {
+  override ip(): undefined {
+    return undefined;
+  }
+}
+
+/**
+ * Express logging for one app: a middleware that gives every request a trace context and writes
+ * its HttpRequest and HttpResponse records, an error handler that puts errors on HttpResponse,
+ * and the logger for your own lines. Works with Express 4 and 5.
+ *
+ * @example
+ * const { middleware, errorHandler, logger } = loglane({ label: 'orders-api', userId: (req) => req.user?.id });
+ * app.use(middleware);
+ * app.use(express.json());
+ * app.get('/orders/:id', handler);
+ * app.use(errorHandler);
+ */
+export function loglane<Req extends IncomingMessage = LoglaneRequest>(
+  options: LoglaneExpressOptions<Req> = {},
+): LoglaneExpress {
+  const logger = options.logger ?? createLogger(options);
+  const userId = options.userId;
+  const http: HttpLogging = createHttpLogging({
+    ...options,
+    logger,
+    // Express hands the resolver the same object it hands routes: the app's own request type.
+    userId: userId ? (req) => userId(req as Req) : undefined,
+  });
+  const View = options.trustProxy === undefined ? ExpressView : ExpressViewOwnIp;
+
+  const middleware: LoglaneMiddleware = (req, res, next) => {
+    if (http.isHandled(req)) {
+      next();
+      return;
+    }
+    const tracked = req as Tracked;
+    trackRoute(tracked);
+    http.handle(req, res, next, new View(tracked));
+  };
+
+  return { middleware, errorHandler: createErrorHandler(http), logger };
+}

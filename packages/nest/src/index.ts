@@ -1,0 +1,21 @@
+// @loglane/nest: structured JSON logs for NestJS (Express or Fastify). Everything public is exported here by name.
+
+export { LoglaneModule } from './loglane.module.js';
+export { LoglaneLoggerService } from './loglane.logger.js';
+export { LoglaneMiddleware } from './request.middleware.js';
+export { LoglaneGuard } from './loglane.guard.js';
+export { LoglaneInterceptor } from './loglane.interceptor.js';
+export { LoglaneExceptionFilter } from './loglane.filter.js';
+export { WithTraceContext } from './trace-context.decorator.js';
+export type { WithTraceContextOptions } from './trace-context.decorator.js';
+export { propagateTrace, withTraceHeaders } from './outbound.js';
+export type { AxiosLike, HttpServiceLike } from './outbound.js';
+export { LOGLANE_LOGGER, LOGLANE_OPTIONS, LOGLANE_RUNTIME, LoglaneRuntime } from './options.js';
+export type {
+  LoglaneModuleAsyncOptions,
+  LoglaneModuleOptions,
+  LoglaneOptionsFactory,
+  NestHttpRequest,
+} from './options.js';
+// The core calls a Nest app uses most, so that one import is enough.
+export { getTraceContext, outboundTraceHeaders, runWithTraceContext, setUserId } from '@loglane/core';

@@ -1,0 +1,141 @@
+// LoglaneModule: one import gives a Nest app its HttpRequest/HttpResponse records, the trace
+// context in middleware, the LoggerService, and the enhancers that name handlers and capture errors.
+
+import {
+  type DynamicModule,
+  Global,
+  Inject,
+  Logger,
+  type MiddlewareConsumer,
+  Module,
+  type NestModule,
+  type Provider,
+  RequestMethod,
+} from '@nestjs/common';
+import { ApplicationConfig } from '@nestjs/core';
+import { LoglaneExceptionFilter } from './loglane.filter.js';
+import { LoglaneGuard } from './loglane.guard.js';
+import { LoglaneInterceptor } from './loglane.interceptor.js';
+import { LoglaneLoggerService } from './loglane.logger.js';
+import {
+  LOGLANE_LOGGER,
+  LOGLANE_OPTIONS,
+  LOGLANE_RUNTIME,
+  type LoglaneModuleAsyncOptions,
+  type LoglaneModuleOptions,
+  type LoglaneOptionsFactory,
+  LoglaneRuntime,
+} from './options.js';
+import { LoglaneMiddleware } from './request.middleware.js';
+
+// One runtime per app (keyed by its ApplicationConfig): a second import of the module (forRoot in
+// AppModule and again in a feature module, a common mistake) shares the first one's logger and
+// HTTP logging, so records are neither doubled nor split between two loggers.
+const runtimes = new WeakMap<ApplicationConfig, LoglaneRuntime>();
+// Apps whose middleware and enhancers are installed.
+const installedIn = new WeakSet<ApplicationConfig>();
+
+function runtimeFor(options: LoglaneModuleOptions, config: ApplicationConfig): LoglaneRuntime {
+  let runtime = runtimes.get(config);
+  if (!runtime) {
+    runtime = new LoglaneRuntime(options);
+    runtimes.set(config, runtime);
+  }
+  return runtime;
+}
+
+const SHARED_PROVIDERS: Provider[] = [
+  { provide: LOGLANE_RUNTIME, useFactory: runtimeFor, inject: [LOGLANE_OPTIONS, ApplicationConfig] },
+  { provide: LOGLANE_LOGGER, useFactory: (runtime: LoglaneRuntime) => runtime.logger, inject: [LOGLANE_RUNTIME] },
+  LoglaneLoggerService,
+  LoglaneMiddleware,
+  LoglaneGuard,
+  LoglaneInterceptor,
+  LoglaneExceptionFilter,
+];
+const EXPORTS = [LOGLANE_RUNTIME, LOGLANE_LOGGER, LoglaneLoggerService];
+
+/**
+ * Structured JSON logs for a Nest app. Import it once, in the root module:
+ *
+ * ```ts
+ * @Module({ imports: [LoglaneModule.forRoot({ label: 'orders-api' })] })
+ * export class AppModule {}
+ * ```
+ *
+ * It is global: `LoglaneLoggerService` and the `LOGLANE_LOGGER` token can be injected anywhere.
+ */
+@Global()
+@Module({})
+export class LoglaneModule implements NestModule {
+  constructor(
+    @Inject(LOGLANE_RUNTIME) private readonly runtime: LoglaneRuntime,
+    @Inject(ApplicationConfig) private readonly config: ApplicationConfig,
+    @Inject(LoglaneGuard) private readonly guard: LoglaneGuard,
+    @Inject(LoglaneInterceptor) private readonly interceptor: LoglaneInterceptor,
+    @Inject(LoglaneExceptionFilter) private readonly filter: LoglaneExceptionFilter,
+  ) {}
+
+  /** The module with these options (see `LoglaneModuleOptions`; every option has a default). */
+  static forRoot(options: LoglaneModuleOptions = {}): DynamicModule {
+    return {
+      module: LoglaneModule,
+      global: true,
+      providers: [{ provide: LOGLANE_OPTIONS, useValue: options }, ...SHARED_PROVIDERS],
+      exports: EXPORTS,
+    };
+  }
+
+  /** The module with options made by a factory, a class or an existing provider (config from `ConfigService`, say). */
+  static forRootAsync(options: LoglaneModuleAsyncOptions): DynamicModule {
+    return {
+      module: LoglaneModule,
+      global: true,
+      imports: options.imports ?? [],
+      providers: [...asyncOptionsProviders(options), ...SHARED_PROVIDERS],
+      exports: EXPORTS,
+    };
+  }
+
+  /** Mounts the middleware for every route and installs the enhancers, once per app. */
+  configure(consumer: MiddlewareConsumer): void {
+    if (installedIn.has(this.config)) {
+      new Logger('LoglaneModule').warn('LoglaneModule is imported more than once; the options of the first import apply, import it once in the root module');
+      return;
+    }
+    installedIn.add(this.config);
+    if (this.runtime.enhancers) {
+      // Nest freezes a route's enhancers when it registers the route, which happens after
+      // `configure`; the global lists are final here (APP_* providers and `useGlobal*` calls in
+      // main.ts come first). Order matters, so the entries are placed rather than appended:
+      // our guard first (a request the app's own guards reject still names its handler), our
+      // interceptor outermost (it sees every error of the app's interceptors, pipes and handlers),
+      // our filter of lowest precedence (Nest tries global filters last-added first, so the
+      // first entry is tried last: it never hides a filter of the app).
+      this.config.getGlobalGuards().unshift(this.guard);
+      this.config.getGlobalInterceptors().unshift(this.interceptor);
+      this.config.getGlobalFilters().unshift(this.filter);
+    }
+    // '{*path}' is the every-route pattern of path-to-regexp 8 (Nest 11 and 12); it also matches '/'.
+    consumer.apply(LoglaneMiddleware).forRoutes({ path: '{*path}', method: RequestMethod.ALL });
+  }
+}
+
+function asyncOptionsProviders(options: LoglaneModuleAsyncOptions): Provider[] {
+  if (options.useFactory) {
+    return [{ provide: LOGLANE_OPTIONS, useFactory: options.useFactory as (...args: unknown[]) => unknown, inject: options.inject ?? [] }];
+  }
+  const factoryToken = options.useExisting ?? options.useClass;
+  if (!factoryToken) {
+    throw new TypeError('@loglane/nest: LoglaneModule.forRootAsync() needs useFactory, useClass or useExisting');
+  }
+  const providers: Provider[] = [
+    {
+      provide: LOGLANE_OPTIONS,
+      useFactory: (factory: LoglaneOptionsFactory) => factory.createLoglaneOptions(),
+      inject: [factoryToken],
+    },
+  ];
+  if (options.useClass && !options.useExisting) providers.push({ provide: options.useClass, useClass: options.useClass });
+  return providers;
+}

@@ -1,0 +1,101 @@
+// Options of LoglaneModule, their DI tokens, and the one place where they become a logger and an
+// HttpLogging (defaults are merged once, when the module is created).
+
+import type { IncomingMessage } from 'node:http';
+import type { InjectionToken, ModuleMetadata, OptionalFactoryDependency } from '@nestjs/common';
+import {
+  type HttpLoggingOptions,
+  type LoglaneLogger,
+  type LoglaneOptions,
+  HttpLogging,
+  createLogger,
+} from '@loglane/core';
+import { frameworkRequestOf } from './request-state.js';
+
+/**
+ * The request a `userId` resolver is given: Express's request, or Fastify's `FastifyRequest` once
+ * Nest has routed it (the raw `IncomingMessage` before that). Guards usually set `user` on it.
+ */
+export type NestHttpRequest = IncomingMessage & { user?: unknown; raw?: IncomingMessage };
+
+/**
+ * Options of `LoglaneModule.forRoot`: the logger's options (`label`, `version`, `level`, `redact`,
+ * `destination`, ...) and the HTTP records' options (`ignore`, `userId`, `traceHeaders`, ...) in one object.
+ */
+export interface LoglaneModuleOptions extends LoglaneOptions, Omit<HttpLoggingOptions, 'logger' | 'userId'> {
+  /**
+   * Use this logger instead of creating one; the logger options above are then ignored.
+   * @default createLogger(options)
+   */
+  logger?: LoglaneLogger;
+  /**
+   * The authenticated user of a request, asked when a record is written (so after your guards
+   * have run). Gets Express's request, or Fastify's request once routed. `setUserId()` from
+   * `@loglane/core` sets it from anywhere inside the request instead.
+   * @default req => req.user?.id ?? req.user?.sub ?? req.user?.userId
+   */
+  userId?: (req: NestHttpRequest) => string | number | null | undefined;
+  /**
+   * Install loglane's HTTP enhancers: a global guard that runs before the app's own guards (so
+   * that even a rejected request names its handler), an outermost interceptor that records errors
+   * of handlers, pipes and interceptors, and a global exception filter of lowest precedence that
+   * records what no filter of the app handles and answers exactly as Nest's default does.
+   * `false` leaves only the middleware: records keep their status, but lose `handler` and error fields.
+   * @default true
+   */
+  enhancers?: boolean;
+}
+
+/** A class that makes the options, for `forRootAsync({ useClass })`. */
+export interface LoglaneOptionsFactory {
+  createLoglaneOptions(): LoglaneModuleOptions | Promise<LoglaneModuleOptions>;
+}
+
+/** Options of `LoglaneModule.forRootAsync`: exactly one of `useFactory`, `useClass`, `useExisting`. */
+export interface LoglaneModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
+  /** Makes the options; its arguments are the providers named in `inject`. */
+  useFactory?: (...args: never[]) => LoglaneModuleOptions | Promise<LoglaneModuleOptions>;
+  /** Providers passed to `useFactory`. @default [] */
+  inject?: Array<InjectionToken | OptionalFactoryDependency>;
+  /** A class, created by Nest, whose `createLoglaneOptions()` makes the options. */
+  useClass?: new (...args: never[]) => LoglaneOptionsFactory;
+  /** An existing provider whose `createLoglaneOptions()` makes the options. */
+  useExisting?: InjectionToken;
+}
+
+/** DI token of the options as given to `forRoot`/`forRootAsync`. */
+export const LOGLANE_OPTIONS = Symbol.for('@loglane/nest:options');
+/** DI token of the `LoglaneLogger` the module writes with; inject it to log from your own code. */
+export const LOGLANE_LOGGER = Symbol.for('@loglane/nest:logger');
+/** DI token of the module's `LoglaneRuntime`. */
+export const LOGLANE_RUNTIME = Symbol.for('@loglane/nest:runtime');
+
+/** What the module's providers share: the logger, the HTTP logging, and whether enhancers are on. */
+export class LoglaneRuntime {
+  readonly logger: LoglaneLogger;
+  readonly http: HttpLogging;
+  readonly enhancers: boolean;
+
+  constructor(options: LoglaneModuleOptions = {}) {
+    const { logger, userId, enhancers, ...rest } = options;
+    this.logger = logger ?? createLogger(rest);
+    const resolveUser = userId;
+    this.http = new HttpLogging({
+      ...rest,
+      logger: this.logger,
+      // The resolver sees the framework's request (Fastify's, where guards set `user`), not the raw one.
+      userId: resolveUser
+        ? (req) => resolveUser(frameworkRequestOf(req) as NestHttpRequest)
+        : (req) => defaultUserId(frameworkRequestOf(req)),
+    });
+    this.enhancers = enhancers ?? true;
+  }
+}
+
+function defaultUserId(req: object): string | number | undefined {
+  const user = (req as { user?: unknown }).user;
+  if (typeof user !== 'object' || user === null) return undefined;
+  const u = user as { id?: unknown; sub?: unknown; userId?: unknown };
+  const id = u.id ?? u.sub ?? u.userId;
+  return typeof id === 'string' || typeof id === 'number' ? id : undefined;
+}

@@ -1,0 +1,75 @@
+// The request middleware: enters the trace context before anything else of Nest runs (guards,
+// interceptors, pipes, filters, services all see it) and starts the request's records. It only
+// translates Nest-on-Express or Nest-on-Fastify requests into core's HttpView.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Inject, Injectable, type NestMiddleware } from '@nestjs/common';
+import type { HttpView } from '@loglane/core';
+import { LOGLANE_RUNTIME, type LoglaneRuntime } from './options.js';
+import { type RequestState, bindContext, createState, stateOf } from './request-state.js';
+
+/** Mounted for every route by `LoglaneModule`; mount it yourself only without the module. */
+@Injectable()
+export class LoglaneMiddleware implements NestMiddleware<IncomingMessage, ServerResponse> {
+  constructor(@Inject(LOGLANE_RUNTIME) private readonly runtime: LoglaneRuntime) {}
+
+  use(req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void {
+    // Mounted twice (two imports of the module, or the middleware applied by hand as well): the
+    // first one already started this request's records.
+    if (stateOf(req)) {
+      next();
+      return;
+    }
+    const state = createState(req, this.runtime.http);
+    this.runtime.http.handle(
+      req,
+      res,
+      () => {
+        bindContext(state);
+        next();
+      },
+      viewOf(req, state),
+    );
+    // Registered after core's own listeners, so `finished` means the HttpResponse is written.
+    const finished = (): void => {
+      state.finished = true;
+    };
+    res.once('finish', finished);
+    res.once('close', finished);
+  }
+}
+
+type ExpressLike = {
+  originalUrl?: unknown;
+  ip?: unknown;
+  body?: unknown;
+  baseUrl?: unknown;
+  route?: { path?: unknown };
+};
+type FastifyLike = { body?: unknown; routeOptions?: { url?: unknown } };
+
+/** What Express (the request itself) or Fastify (its routed request, once known) tells core. */
+function viewOf(req: IncomingMessage, state: RequestState): HttpView {
+  const express = req as IncomingMessage & ExpressLike;
+  // Express may run this middleware as a route of its own ('/{*path}'); that is not the route
+  // the request matched (a request no controller matches keeps it), so it is never reported.
+  const mountRoute = express.route;
+  return {
+    originalUrl: () => (typeof express.originalUrl === 'string' ? express.originalUrl : req.url),
+    // Express's own `req.ip` follows its 'trust proxy' setting; Fastify's raw request has none,
+    // so core's `trustProxy` option decides there.
+    ip: () => (typeof express.ip === 'string' ? express.ip : undefined),
+    requestBody: () => {
+      if (express.body !== undefined) return express.body;
+      return (state.framework as FastifyLike | undefined)?.body;
+    },
+    route: () => {
+      const route = express.route !== mountRoute ? express.route?.path : undefined;
+      if (typeof route === 'string') return `${typeof express.baseUrl === 'string' ? express.baseUrl : ''}${route}`;
+      const url = (state.framework as FastifyLike | undefined)?.routeOptions?.url;
+      if (typeof url === 'string') return url;
+      return state.metadataRoute;
+    },
+    handler: () => state.handler,
+  };
+}

@@ -1,0 +1,3 @@
+import { describeNestVersion } from '../nest-shared/nest-version';
+
+describeNestVersion(11);

@@ -1,0 +1,1 @@
+import '../nest-shared/non-http.suite';
