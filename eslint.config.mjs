@@ -18,6 +18,12 @@ export default tseslint.config(
     },
   },
   {
+    // CommonJS fixtures exist to prove that `require()` works: it is their point.
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     files: ['packages/*/src/**/*.ts'],
     ignores: ['**/*.test.ts', '**/pretty.ts', '**/cli.ts'],
     rules: { 'no-console': 'error' },

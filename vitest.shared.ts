@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
 
 export const sourceAliases = [
+  { find: /^@loglane\/core\/testing\/vitest$/, replacement: here('./packages/core/src/testing/vitest.ts') },
+  { find: /^@loglane\/core\/testing\/jest$/, replacement: here('./packages/core/src/testing/jest.ts') },
   { find: /^@loglane\/core\/testing$/, replacement: here('./packages/core/src/testing/index.ts') },
   { find: /^@loglane\/core$/, replacement: here('./packages/core/src/index.ts') },
   { find: /^@loglane\/express$/, replacement: here('./packages/express/src/index.ts') },

@@ -1,7 +1,7 @@
-// The whole test command: lint, type-check, build, every vitest project, every jest suite of the
+// The whole test command: lint, build, type-check, every vitest project, every jest suite of the
 // examples. Lint, type-check and build count as one test each. Ends with `N passed, N failed`.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -46,8 +46,9 @@ function tally(title, ok, reportFile) {
 }
 
 check('lint', 'pnpm', ['exec', 'eslint', '.']);
-check('typecheck', 'pnpm', ['-r', 'run', 'typecheck']);
+// Build first: the adapters and examples type-check against the built declarations of @loglane/core.
 check('build', 'pnpm', ['-r', '--filter', './packages/*', 'run', 'build']);
+check('typecheck', 'pnpm', ['-r', 'run', 'typecheck']);
 
 const vitestReport = join(root, '.vitest-results.json');
 rmSync(vitestReport, { force: true });

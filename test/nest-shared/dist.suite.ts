@@ -3,12 +3,11 @@
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkRecord } from '@loglane/core';
 
-const here = dirname(fileURLToPath(import.meta.url));
+const here = __dirname;
 const root = resolve(here, '../..');
 
 /**

@@ -1,7 +1,7 @@
 // HttpRequest/HttpResponse records of a Nest app on Express and on Fastify: every field, the
 // route template and handler, errors from guards, pipes, handlers and filters (exactly one
 // HttpResponse each, no second copy from Nest's ExceptionsHandler), userId, health checks.
-import { Injectable, Module, ValidationPipe } from '@nestjs/common';
+import { type ArgumentsHost, Injectable, Module, ValidationPipe } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -137,6 +137,21 @@ describe.each(PLATFORMS)('HTTP records, Nest on %s', (platform) => {
     expect(JSON.parse(out.responseBody as string).message).toContain('email must be an email');
   });
 
+  it('records a request whose JSON body cannot be parsed, once', async () => {
+    const { server } = await app({ setup: validation });
+    await request(server)
+      .post('/users')
+      .set('authorization', 'Bearer good')
+      .set('content-type', 'application/json')
+      .send('{"name": "Ada", "password": "hunter22"')
+      .expect(400);
+    const { req, res } = await onlyExchange(t!);
+    expect(req).toMatchObject({ method: 'POST', originalUrl: '/users' });
+    expect(res).toMatchObject({ level: 'warn', statusCode: 400 });
+    expect(typeof res.errorMessage).toBe('string');
+    expect(JSON.stringify(t!.sink.lines)).not.toContain('hunter22');
+  });
+
   it('records a request a guard rejects: 403, the handler it was meant for, no user', async () => {
     const { server } = await app();
     await request(server).get('/users/9').expect(403);
@@ -250,6 +265,39 @@ describe.each(PLATFORMS)('HTTP records, Nest on %s', (platform) => {
     await request(server).get('/users/8').set('authorization', 'Bearer good').expect(200);
     const { res } = await onlyExchange(t!);
     expect(res.userId).toBe('tenant-a:u-42');
+  });
+
+  it('names the handler of a request that a global guard of the app rejects', async () => {
+    const { server } = await app({ setup: (a) => a.useGlobalGuards({ canActivate: () => false }) });
+    await request(server).get('/whoami').expect(403);
+    const { res } = await onlyExchange(t!);
+    expect(res).toMatchObject({ statusCode: 403, route: '/whoami', handler: 'HealthController.whoami', errorType: 'ForbiddenException' });
+  });
+
+  it('leaves a catch-all filter of the app in charge of the answer, and still records the error', async () => {
+    const answerAll = {
+      catch(exception: unknown, host: ArgumentsHost): void {
+        const res = host.switchToHttp().getResponse<{ code?: unknown }>();
+        const body = { handledBy: 'app', failure: String(exception) };
+        if (typeof res.code === 'function') (res as unknown as { code(n: number): { send(b: unknown): void } }).code(503).send(body);
+        else (res as unknown as { status(n: number): { json(b: unknown): void } }).status(503).json(body);
+      },
+    };
+    const { server } = await app({ setup: (a) => a.useGlobalFilters(answerAll) });
+    const res = await request(server).get('/users/3/crash').set('authorization', 'Bearer good').expect(503);
+    expect(res.body).toEqual({ handledBy: 'app', failure: 'Error: database is down' });
+    const { res: out } = await onlyExchange(t!);
+    expect(out).toMatchObject({ statusCode: 503, level: 'error', handler: 'UserController.crash', errorMessage: 'database is down' });
+  });
+
+  it('without enhancers, still writes both records and folds Nest\'s own error line into the HttpResponse', async () => {
+    const { server, sink } = await app({ loglane: { enhancers: false } });
+    await request(server).get('/users/3/crash').set('authorization', 'Bearer good').expect(500);
+    const { res } = await onlyExchange(t!);
+    expect(res).toMatchObject({ statusCode: 500, level: 'error', errorType: 'Error', errorMessage: 'database is down' });
+    expect(res.handler).toBeUndefined();
+    if (platform === 'express') expect(res.route).toBe('/users/:id/crash');
+    expect(sink.lines.filter((l) => l.includes('database is down'))).toHaveLength(1);
   });
 
   it('writes one record pair per request, with one logger, when LoglaneModule is imported twice', async () => {

@@ -46,6 +46,30 @@ describe.each(PLATFORMS)('bootstrap on %s with bufferLogs', (platform) => {
   });
 });
 
+describe('a LoglaneLoggerService given to NestFactory.create', () => {
+  it('writes even a bootstrap that fails before useLogger as JSON', async () => {
+    const { sink, logger } = sinkLogger('strict');
+    @Module({ providers: [{ provide: 'BROKEN', useFactory: () => { throw new Error('config file missing'); } }] })
+    class BrokenModule {}
+    const written: string[] = [];
+    const write = process.stdout.write;
+    process.stdout.write = ((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    }) as typeof process.stdout.write;
+    try {
+      await expect(
+        NestFactory.create(BrokenModule, { logger: new LoglaneLoggerService(logger), abortOnError: false }),
+      ).rejects.toThrow('config file missing');
+    } finally {
+      process.stdout.write = write;
+    }
+    expect(written).toEqual([]);
+    expectValidRecords(sink);
+    expect(sink.records().find((r) => r.level === 'error')).toMatchObject({ errorMessage: 'config file missing', errorStack: expect.stringContaining('config file missing') });
+  });
+});
+
 describe('the call shapes of Nest\'s Logger', () => {
   let context: INestApplicationContext | undefined;
   afterEach(async () => {
@@ -109,14 +133,16 @@ describe('the call shapes of Nest\'s Logger', () => {
     log.error(failure);
     Logger.error('static failure', failure.stack, 'Billing');
     log.error('no stack at hand');
+    log.error('stack of a thrown string', 'oops\n    at somewhere (file.js:1:2)');
     new Logger('ExceptionsHandler').error(new Error('outside any request'));
     expectValidRecords(sink);
-    const [withStack, withError, staticOne, bare, outside] = sink.records();
-    expect(withStack).toMatchObject({ level: 'error', context: 'Payments', message: 'charge failed', errorType: 'Error', errorMessage: 'charge failed', errorStack: failure.stack });
+    const [withStack, withError, staticOne, bare, headless, outside] = sink.records();
+    expect(withStack).toMatchObject({ level: 'error', context: 'Payments', message: 'charge failed', errorType: 'RangeError', errorMessage: 'amount out of range', errorStack: failure.stack });
     expect(withError).toMatchObject({ level: 'error', context: 'Payments', message: 'amount out of range', errorType: 'RangeError', errorStack: failure.stack });
     expect(staticOne).toMatchObject({ context: 'Billing', message: 'static failure', errorStack: failure.stack });
     expect(bare).toMatchObject({ context: 'Payments', message: 'no stack at hand' });
     expect(bare).not.toHaveProperty('errorStack');
+    expect(headless).toMatchObject({ message: 'stack of a thrown string', errorType: 'Error', errorMessage: 'stack of a thrown string', errorStack: 'oops\n    at somewhere (file.js:1:2)' });
     // Nest's exception handler's line is only dropped inside a request whose HttpResponse carries it.
     expect(outside).toMatchObject({ context: 'ExceptionsHandler', errorMessage: 'outside any request' });
   });

@@ -1,5 +1,5 @@
 import { defineProject } from 'vitest/config';
-import { aliases } from './aliases';
+import { sourceAliases as aliases } from '../../vitest.shared';
 
 export default defineProject({
   resolve: { alias: aliases },

@@ -6,7 +6,7 @@ import { LEVEL, MESSAGE } from 'triple-beam';
 import { format as logformFormat, type Logform } from 'winston';
 import type { TraceContext } from './context.js';
 import { getTraceContext } from './context.js';
-import { type Redactor, stepPaths } from './redact.js';
+import { type PathNode, type Redactor, stepPaths } from './redact.js';
 import {
   DETAIL_FIELDS,
   type DetailFields,
@@ -17,7 +17,7 @@ import {
   META_PREFIX,
   isLogLevel,
 } from './schema.js';
-import { CUT_MARKER, ValueEncoder, cutString, describeError, isError, messageOf, stringOf } from './serialize.js';
+import { CUT_MARKER, ValueEncoder, cutString, describeError, isError, messageOf, stringOf, redactAndCut } from './serialize.js';
 
 /** Caller metadata of an app log line. */
 export type LogMeta = Readonly<Record<string, unknown>>;
@@ -241,12 +241,9 @@ export class RecordEncoder {
 
   /** A JSON string of user text: credentials redacted, cut to `limit`. */
   private text(value: string, limit: number, state: { truncated: boolean }): string {
-    let text = value;
-    if (text.length > limit) {
-      text = cutString(text, limit) + CUT_MARKER;
-      state.truncated = true;
-    }
-    return JSON.stringify(this.redactor.redactString(text));
+    if (value.length <= limit) return JSON.stringify(this.redactor.redactString(value));
+    state.truncated = true;
+    return JSON.stringify(redactAndCut(this.redactor, value, limit) + CUT_MARKER);
   }
 
   private field(spec: FieldSpec, value: unknown, budget: Budget, state: { truncated: boolean }): string {
@@ -317,9 +314,11 @@ export class RecordEncoder {
       }
       if (value === undefined || typeof value === 'function' || typeof value === 'symbol') continue;
       let head = paths === undefined ? this.metaKeyHead(key) : false;
+      // The user paths that continue below this key (`user.ssn` continues below `user`).
+      let next: PathNode[] | undefined;
       if (head === false) {
         const name = JSON.stringify(LIBRARY_FIELDS.has(key) ? prefixedName(meta, key) : key);
-        const next = paths && stepPaths(paths, key);
+        next = paths && stepPaths(paths, key);
         if (this.redactor.isSensitiveKey(key) || next?.some((n) => n.terminal) === true) {
           out += `,${name}:${this.censorJson}`;
           continue;
@@ -344,7 +343,7 @@ export class RecordEncoder {
             out += `${head}null`;
             break;
           }
-          const json = this.values.encode(value, Math.min(limit, this.maxLineBytes));
+          const json = this.values.encodeAt(value, Math.min(limit, this.maxLineBytes), next);
           if (json.truncated) state.truncated = true;
           // Objects are JSON-encoded strings by default: their keys are not ours to fix in a mapping.
           // Values that encode to a JSON string (Date, Buffer, toJSON results) are written as that string.

@@ -52,3 +52,5 @@ export type { HttpLoggingOptions, HttpView, IgnoreRule } from './http.js';
 export { FdDestination, createFdDestination, stdoutDestination } from './destination.js';
 export type { Destination, DestinationOptions, LineSink } from './destination.js';
 export { prettyLine } from './pretty.js';
+export { propagateTrace, withTraceHeaders } from './outbound.js';
+export type { AxiosLike, HttpServiceLike } from './outbound.js';

@@ -206,6 +206,7 @@ describe('winston transports added by the app', () => {
 });
 
 describe('pretty output', () => {
+  // eslint-disable-next-line no-control-regex -- ANSI colour codes start with ESC
   const ansi = /\u001b\[[0-9;]*m/g;
 
   it('writes one line per record, with breaks in the values escaped', () => {

@@ -51,7 +51,7 @@ export interface LoglaneOptions {
   /** What is redacted; see `RedactOptions`. Redaction cannot be turned off, only narrowed. @default {} */
   redact?: RedactOptions;
   /**
-   * Byte cap of one line, newline excluded. Docker splits lines at 16 KiB; CloudWatch takes 256 KB.
+   * Byte cap of one line, its newline included. Docker splits lines at 16 KiB; CloudWatch takes 256 KB.
    * Clamped to 1024 … 262144.
    * @default 15360
    */

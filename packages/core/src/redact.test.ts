@@ -110,10 +110,16 @@ describe('paths', () => {
     });
   });
 
-  it('matches paths case-insensitively and at the root of metadata', () => {
-    const record = encode({ meta: { customer: { id: 1 }, USER: { SSN: 'x', ok: true } } }, paths);
+  it('matches paths case-insensitively, from the root of the metadata', () => {
+    const record = encode(
+      { meta: { customer: { id: 1 }, USER: { SSN: 'x', ok: true }, items: [{ number: '1', qty: 1 }], other: { items: [{ number: '2' }] } } },
+      { ...paths, defaults: false },
+    );
     expect(record.customer).toBe('[REDACTED]');
     expect(JSON.parse(record.USER as string)).toEqual({ SSN: '[REDACTED]', ok: true });
+    expect(JSON.parse(record.items as string)).toEqual([{ number: '[REDACTED]', qty: 1 }]);
+    // Off the path: the same keys deeper down are kept.
+    expect(JSON.parse(record.other as string)).toEqual({ items: [{ number: '2' }] });
   });
 
   it('leaves the same key alone off the path', () => {
@@ -146,6 +152,13 @@ describe('credential-shaped values', () => {
   it('leaves ordinary words alone', () => {
     const text = 'basically a bearer of good news, eyJ is just letters';
     expect(encode({ message: text }).message).toBe(text);
+  });
+
+  it('reads a lower-case bearer/basic followed by a plain word as prose, anything credential-like as a credential', () => {
+    const prose = 'missing or unknown bearer token; basic authentication failed';
+    expect(encode({ message: prose }).message).toBe(prose);
+    expect(encode({ message: 'sent bearer abcdefgh12345 upstream' }).message).toBe('sent bearer [REDACTED] upstream');
+    expect(encode({ message: 'header was Bearer token' }).message).toBe('header was Bearer [REDACTED]');
   });
 });
 

@@ -47,7 +47,9 @@ const CONTAINED_KEYS = [
 const SUFFIX_KEYS = ['token'];
 
 const TOKEN_HINT = /eyJ|bearer|basic\s/i;
-const BEARER = /\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{4,}/gi;
+const BEARER = /\b(bearer|basic)(\s+)([A-Za-z0-9._~+/=-]{4,})/gi;
+/** A lower-case word after a lower-case `bearer`/`basic` is prose ("missing bearer token"), not a credential. */
+const PROSE_WORD = /^[a-z]{1,19}$/;
 // No word boundary before `eyJ` (base64url of `{"`): a token glued to other text (`id0eyJ…`) is still one.
 const JWT = /eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
 // A key=value pair in a query string or a form body.
@@ -111,7 +113,12 @@ export class Redactor {
   /** Replaces bearer/basic credentials and JWTs inside a string value. */
   redactString(value: string): string {
     if (!this.tokens || value.length < 12 || !TOKEN_HINT.test(value)) return value;
-    return value.replace(BEARER, `$1 ${this.censor}`).replace(JWT, this.censor);
+    return value
+      .replace(BEARER, (whole, scheme: string, space: string, credential: string) =>
+        // `Bearer x`/`Basic x` as in an Authorization header is always a credential.
+        scheme === scheme.toLowerCase() && PROSE_WORD.test(credential) ? whole : `${scheme}${space}${this.censor}`,
+      )
+      .replace(JWT, this.censor);
   }
 
   /** Redacts sensitive query parameters (and token-shaped values) of a URL or path. */

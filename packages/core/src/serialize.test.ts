@@ -282,4 +282,20 @@ describe('budget', () => {
     encoder.encode(wide, 200);
     expect(reads).toBeLessThan(50);
   });
+
+  it('redacts a credential that the cut point falls inside, leaving no fragment of it', () => {
+    const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1c2VyLTQyIn0.c2lnbmF0dXJlLXBhcnQ';
+    for (const cutAt of [5, 20, 40, 60]) {
+      const out = encoder.encode({ note: `${'y'.repeat(cutAt)} ${jwt}` }, cutAt + 20);
+      expect(out.text).not.toContain('eyJhbGci');
+    }
+  });
+
+  it('redacts a bearer token across the line cap cut of a message', () => {
+    const lines: string[] = [];
+    const logger = createLogger({ label: 'svc', maxLineBytes: 1024, destination: { write: (l) => lines.push(l) } });
+    const token = 'tok_live_0123456789abcdefghijklmnopqrstuvwxyz';
+    for (const pad of [200, 240, 250, 255, 1000, 1990]) logger.info(`${'m'.repeat(pad)} Bearer ${token}`, { filler: 'f'.repeat(2000) });
+    for (const line of lines) expect(line).not.toContain('tok_live_01');
+  });
 });

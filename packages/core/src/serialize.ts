@@ -27,6 +27,18 @@ export function cutString(text: string, max: number): string {
   return text.slice(0, end);
 }
 
+/**
+ * A credential could start just before a cut point, where the cut would leave a fragment of it that
+ * no pattern recognises any more: redact a window this much past the cut first, then cut.
+ */
+const CREDENTIAL_WINDOW = 4096;
+
+/** `value` with credentials redacted and cut to at most `max` UTF-16 units (redaction first). */
+export function redactAndCut(redactor: Redactor, value: string, max: number): string {
+  if (value.length <= max) return redactor.redactString(value);
+  return cutString(redactor.redactString(value.slice(0, max + CREDENTIAL_WINDOW)), max);
+}
+
 /** Reads a property; a throwing getter or Proxy trap becomes a marker instead of an exception. */
 function readProperty(obj: object, key: string): unknown {
   try {
@@ -52,8 +64,16 @@ export class ValueEncoder {
 
   /** JSON text of `value`, redacted and cut to about `maxChars` characters. */
   encode(value: unknown, maxChars: number): EncodedValue {
+    return this.encodeAt(value, maxChars, this.redactor.paths ? [this.redactor.paths] : undefined);
+  }
+
+  /**
+   * Like `encode`, for a value found part-way down the user paths (a metadata key's value):
+   * `paths` are the trie nodes reached so far, `undefined` when no path goes on from here.
+   */
+  encodeAt(value: unknown, maxChars: number, paths: PathNode[] | undefined): EncodedValue {
     const walk = new Walk(this.redactor, maxChars);
-    walk.value(value, 0, this.redactor.paths ? [this.redactor.paths] : undefined);
+    walk.value(value, 0, paths);
     return walk.finish();
   }
 
@@ -94,9 +114,8 @@ class Walk {
   private string(value: string): void {
     const room = this.maxChars - this.length;
     // Cut long strings before escaping them: the budget bounds the work, not just the output.
-    const cut = value.length > room ? cutString(value, Math.max(room, 0)) : value;
-    this.push(JSON.stringify(this.redactor.redactString(cut)));
-    if (cut !== value) this.stopped = true;
+    this.push(JSON.stringify(redactAndCut(this.redactor, value, Math.max(room, 0))));
+    if (value.length > room) this.stopped = true;
   }
 
   value(value: unknown, depth: number, paths: PathNode[] | undefined): void {

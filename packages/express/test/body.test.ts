@@ -107,6 +107,21 @@ describe.each(cases)('requestBody, $name, middleware mounted $mount the body par
     expect(requestRecord(await settled(ll)).requestBody).toBe(JSON.stringify('hello there'));
   });
 
+  it('express.raw(): JSON bytes are parsed, binary bytes described', async () => {
+    const ll = setup();
+    const app = express();
+    if (mount === 'before') app.use(ll.middleware);
+    app.use(express.raw({ type: ['application/json', 'image/*'] }));
+    if (mount === 'after') app.use(ll.middleware);
+    app.post('/upload', (_req, res) => void res.status(204).end());
+    running = await listen(app);
+    await rawRequest(running.url, { method: 'POST', path: '/upload', headers: { 'content-type': 'application/json' }, body: '{"apiKey":"k","n":1}' });
+    await rawRequest(running.url, { method: 'POST', path: '/upload', headers: { 'content-type': 'image/png' }, body: Buffer.alloc(1234, 7) });
+    const requests = ofContext(await settled(ll, 2), 'HttpRequest');
+    expect(JSON.parse(requests[0]?.requestBody as string)).toEqual({ apiKey: '[REDACTED]', n: 1 });
+    expect(requests[1]?.requestBody).toBe(JSON.stringify('[binary image/png 1234 bytes]'));
+  });
+
   it('no body: no requestBody', async () => {
     const { ll, url } = await start(express, mount);
     await rawRequest(url, { method: 'POST', path: '/echo' });

@@ -2,6 +2,7 @@
 // res.json, res.send, res.write/res.end, streams, binary, bounded.
 
 import { Readable } from 'node:stream';
+import compression from 'compression';
 import { checkRecord } from '@loglane/core';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
@@ -138,8 +139,8 @@ describe.each(flavours)('records ($name)', ({ express }) => {
     expect(body('/send-text')).toBe(JSON.stringify('<p>hello</p>'));
     expect(body('/send-object')).toBe('{"a":1}');
     expect(body('/write-end')).toBe(JSON.stringify('one,two,three'));
-    // ndjson is not JSON as a whole: kept as text.
-    expect(body('/stream')).toBe(JSON.stringify('{"n":1}\n{"n":2}\n'));
+    // NDJSON is not one JSON value: kept as its text, sensitive keys still redacted.
+    expect(body('/stream')).toBe('{"n":1}\n{"n":2}\n');
     expect(body('/json-stream')).toBe('{"list":[1,2]}');
     expect(body('/binary')).toBe(JSON.stringify('[binary image/png 300 bytes]'));
     expect(responses.find((r) => r.originalUrl === '/empty')).not.toHaveProperty('responseBody');
@@ -171,6 +172,51 @@ describe.each(flavours)('records ($name)', ({ express }) => {
     const json = responses.find((r) => r.originalUrl === '/big')?.responseBody as string;
     expect(json.startsWith('[{"i":0,"password":"[REDACTED]"}')).toBe(true);
     expect(json).not.toMatch(/"p\d/);
+  });
+
+  it('res.json: the record shows what was sent, with the app’s json replacer, and not a value that failed to serialise', async () => {
+    const ll = setup();
+    const app = express();
+    app.use(ll.middleware);
+    app.get('/plain', (_req, res) => void res.json({ id: 1, internalNote: 'kept' }));
+    app.get('/date', (_req, res) => void res.json({ at: new Date(0) }));
+    app.get('/bigint', (_req, res) => void res.json({ big: BigInt(1) }));
+    app.use(ll.errorHandler);
+    const withReplacer = express();
+    withReplacer.set('json replacer', (key: string, value: unknown) => (key === 'internalNote' ? undefined : value));
+    withReplacer.use(ll.middleware);
+    withReplacer.get('/plain', (_req, res) => void res.json({ id: 1, internalNote: 'hidden from clients' }));
+
+    await request(app).get('/plain').expect(200);
+    await request(app).get('/date').expect(200);
+    await request(app).get('/bigint').expect(500);
+    await request(withReplacer).get('/plain').expect(200);
+    const responses = ofContext(await settled(ll, 4), 'HttpResponse');
+    expect(JSON.parse(responses[0]?.responseBody as string)).toEqual({ id: 1, internalNote: 'kept' });
+    expect(JSON.parse(responses[1]?.responseBody as string)).toEqual({ at: '1970-01-01T00:00:00.000Z' });
+    // JSON.stringify threw: nothing was sent from that value, the error page was.
+    expect(responses[2]).toMatchObject({ statusCode: 500, errorType: 'TypeError' });
+    expect(responses[2]?.responseBody).toContain('BigInt');
+    expect(JSON.parse(responses[3]?.responseBody as string)).toEqual({ id: 1 });
+  });
+
+  it.each(['before', 'after'] as const)('compression() mounted %s loglane: res.json keeps its value, other bodies are described', async (order) => {
+    const ll = setup();
+    const app = express();
+    if (order === 'before') app.use(compression({ threshold: 0 }));
+    app.use(ll.middleware);
+    if (order === 'after') app.use(compression({ threshold: 0 }));
+    const items = Array.from({ length: 50 }, (_, i) => `item-${i}`);
+    app.get('/list', (_req, res) => void res.json({ items }));
+    app.get('/text', (_req, res) => void res.type('text/plain').send(items.join('\n')));
+    for (const url of ['/list', '/text']) {
+      const res = await request(app).get(url).set('accept-encoding', 'gzip').expect(200);
+      expect(res.headers['content-encoding']).toBe('gzip');
+    }
+    const responses = ofContext(await settled(ll, 2), 'HttpResponse');
+    expect(JSON.parse(responses[0]?.responseBody as string)).toEqual({ items });
+    // Compressed bytes are never written as text.
+    expect(responses[1]?.responseBody).toMatch(/^"\[gzip-encoded text\/plain; charset=utf-8 \d+ bytes\]"$/);
   });
 
   it('logResponseBody: false and logRequestBody: false leave the bodies out', async () => {

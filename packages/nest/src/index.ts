@@ -8,8 +8,6 @@ export { LoglaneInterceptor } from './loglane.interceptor.js';
 export { LoglaneExceptionFilter } from './loglane.filter.js';
 export { WithTraceContext } from './trace-context.decorator.js';
 export type { WithTraceContextOptions } from './trace-context.decorator.js';
-export { propagateTrace, withTraceHeaders } from './outbound.js';
-export type { AxiosLike, HttpServiceLike } from './outbound.js';
 export { LOGLANE_LOGGER, LOGLANE_OPTIONS, LOGLANE_RUNTIME, LoglaneRuntime } from './options.js';
 export type {
   LoglaneModuleAsyncOptions,
@@ -18,4 +16,12 @@ export type {
   NestHttpRequest,
 } from './options.js';
 // The core calls a Nest app uses most, so that one import is enough.
-export { getTraceContext, outboundTraceHeaders, runWithTraceContext, setUserId } from '@loglane/core';
+export {
+  getTraceContext,
+  outboundTraceHeaders,
+  propagateTrace,
+  runWithTraceContext,
+  setUserId,
+  withTraceHeaders,
+} from '@loglane/core';
+export type { AxiosLike, HttpServiceLike } from '@loglane/core';

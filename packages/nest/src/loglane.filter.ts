@@ -1,9 +1,12 @@
 // The global exception filter of lowest precedence: it gets only what none of the app's filters
 // catches, records it on the HttpResponse and answers exactly as Nest's default handler would.
 
+import type { ServerResponse } from 'node:http';
 import { type ArgumentsHost, Catch, type ExceptionFilter, Inject, Injectable } from '@nestjs/common';
 import { BaseExceptionFilter, HttpAdapterHost } from '@nestjs/core';
-import { noteRequest, recordRequestError } from './request-state.js';
+import { LOGLANE_RUNTIME, type LoglaneRuntime } from './options.js';
+import { noteRequest, rawRequestOf, recordRequestError, stateOf } from './request-state.js';
+import { startRequest } from './request.middleware.js';
 
 /**
  * Catches every exception of an HTTP request that no other filter handles (a guard's
@@ -16,12 +19,27 @@ import { noteRequest, recordRequestError } from './request-state.js';
 export class LoglaneExceptionFilter implements ExceptionFilter {
   private fallback: BaseExceptionFilter | undefined;
 
-  constructor(@Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost) {}
+  constructor(
+    @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
+    @Inject(LOGLANE_RUNTIME) private readonly runtime: LoglaneRuntime,
+  ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     // Returning nothing for another context lets its handler apply its own default.
     if (host.getType() !== 'http') return;
-    const req = host.switchToHttp().getRequest<object | undefined>();
+    const http = host.switchToHttp();
+    const req = http.getRequest<object | undefined>();
+    const res = http.getResponse<object | undefined>();
+    if (req !== undefined && res !== undefined && !stateOf(req)) {
+      // A request that failed before the middleware ran (Express's body parser rejecting malformed
+      // JSON runs first): start its records now, so that it is not missing from the logs.
+      startRequest(this.runtime, rawRequestOf(req), rawResponseOf(res), () => this.answer(exception, host, req));
+      return;
+    }
+    this.answer(exception, host, req);
+  }
+
+  private answer(exception: unknown, host: ArgumentsHost, req: object | undefined): void {
     noteRequest(req);
     recordRequestError(req, exception);
     // The HTTP adapter exists only once the app is created (after the module under @nestjs/testing).
@@ -29,3 +47,10 @@ export class LoglaneExceptionFilter implements ExceptionFilter {
     this.fallback.catch(exception, host);
   }
 }
+
+/** Express's response is the raw one; Fastify's reply has it as `raw`. */
+function rawResponseOf(res: object): ServerResponse {
+  const raw = (res as { raw?: unknown }).raw;
+  return (typeof raw === 'object' && raw !== null ? raw : res) as ServerResponse;
+}
+

@@ -13,6 +13,9 @@ const EXCEPTIONS_HANDLER = 'ExceptionsHandler';
 // Node's stack form, as Nest's ConsoleLogger recognises it: a first line, then "    at …:line:col".
 const STACK = /^(.)+\n\s+at .+:\d+:\d+/;
 
+// The first line of a stack: "<ErrorName>: <message>".
+const STACK_HEAD = /^([A-Za-z_$][\w$]*): ([^\n]*)/;
+
 type Meta = Record<string, unknown>;
 
 function isStack(value: unknown): value is string {
@@ -136,8 +139,11 @@ function toDraft(level: LogLevel, message: unknown, params: unknown[], fallbackC
     else words.push(typeof param === 'string' ? param : String(param));
   }
   if (error === undefined && stack !== undefined) {
-    // `error(message, stack, context)`: an error whose stack is the one Nest was given.
-    error = { name: 'Error', message: typeof text === 'string' ? text : String(text), stack };
+    // `error(message, stack, context)`: the stack's first line names the error ("RangeError: …").
+    const head = STACK_HEAD.exec(stack);
+    error = head
+      ? { name: head[1], message: head[2], stack }
+      : { name: 'Error', message: typeof text === 'string' ? text : String(text), stack };
   }
   if (words.length > 0) text = [typeof text === 'string' ? text : JSON.stringify(text), ...words].join(' ');
   const draft: RecordDraft = { level, context, message: text };

@@ -14,29 +14,35 @@ export class LoglaneMiddleware implements NestMiddleware<IncomingMessage, Server
   constructor(@Inject(LOGLANE_RUNTIME) private readonly runtime: LoglaneRuntime) {}
 
   use(req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void {
-    // Mounted twice (two imports of the module, or the middleware applied by hand as well): the
-    // first one already started this request's records.
-    if (stateOf(req)) {
-      next();
-      return;
-    }
-    const state = createState(req, this.runtime.http);
-    this.runtime.http.handle(
-      req,
-      res,
-      () => {
-        bindContext(state);
-        next();
-      },
-      viewOf(req, state),
-    );
-    // Registered after core's own listeners, so `finished` means the HttpResponse is written.
-    const finished = (): void => {
-      state.finished = true;
-    };
-    res.once('finish', finished);
-    res.once('close', finished);
+    startRequest(this.runtime, req, res, next);
   }
+}
+
+/**
+ * Starts the records of a request and calls `next` inside its trace context. A request already
+ * started (the middleware mounted twice) only calls `next`.
+ */
+export function startRequest(runtime: LoglaneRuntime, req: IncomingMessage, res: ServerResponse, next: () => void): void {
+  if (stateOf(req)) {
+    next();
+    return;
+  }
+  const state = createState(req, runtime.http);
+  runtime.http.handle(
+    req,
+    res,
+    () => {
+      bindContext(state);
+      next();
+    },
+    viewOf(req, state),
+  );
+  // Registered after core's own listeners, so `finished` means the HttpResponse is written.
+  const finished = (): void => {
+    state.finished = true;
+  };
+  res.once('finish', finished);
+  res.once('close', finished);
 }
 
 type ExpressLike = {

@@ -171,7 +171,7 @@ describe('LogCapture', () => {
     await expect(waiting).resolves.toMatchObject({ message: 'late', traceId: expect.any(String) });
     await expect(logs.waitFor({ message: 'late' })).resolves.toMatchObject({ jobId: 'j-1' });
     await expect(logs.waitFor({ message: 'never' }, 20)).rejects.toThrow(
-      '@loglane/core/testing: no record matching the pattern within 20 ms (1 captured)',
+      '@loglane/core/testing: no record matching { message: "never" } within 20 ms (1 captured)',
     );
   });
 });

@@ -11,7 +11,7 @@ import {
   type HttpResponseRecord,
   checkRecord,
 } from '../schema.js';
-import { type RecordPattern, matchesPattern } from './match.js';
+import { type RecordPattern, formatValue, matchesPattern } from './match.js';
 
 /**
  * A parsed record as a capture gives it: the base fields, every HTTP field typed but optional (any
@@ -249,7 +249,7 @@ export class LogCapture extends CapturedLogs {
    * Resolves with the first record (already captured or still to come) matching `pattern`; rejects
    * after `timeoutMs`. For records written after the response reached the client (aborted requests,
    * work finished in the background).
-   * @param timeoutMs @default 2000
+   * @param timeoutMs how long to wait, in milliseconds (default 2000)
    */
   waitFor(pattern: RecordPattern, timeoutMs = 2000): Promise<CapturedRecord> {
     const found = this.find(pattern);
@@ -264,7 +264,7 @@ export class LogCapture extends CapturedLogs {
       };
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w !== waiter);
-        reject(new Error(`@loglane/core/testing: no record matching the pattern within ${timeoutMs} ms (${this.entries.length} captured)`));
+        reject(new Error(`@loglane/core/testing: no record matching ${formatValue(pattern)} within ${timeoutMs} ms (${this.entries.length} captured)`));
       }, timeoutMs);
       this.waiters.push(waiter);
     });

@@ -1,7 +1,7 @@
 // Trace ids on outbound calls: an axios request interceptor for @nestjs/axios' HttpService (or any
 // axios instance), and headers for fetch. The next service continues this request's globalTraceId.
 
-import { outboundTraceHeaders } from '@loglane/core';
+import { outboundTraceHeaders } from './trace.js';
 
 /** The part of an axios request config this file touches (axios ≥ 1 gives `headers.set`). */
 interface AxiosLikeConfig {
@@ -20,7 +20,7 @@ export interface HttpServiceLike {
   readonly axiosRef: AxiosLike;
 }
 
-const INSTALLED = Symbol.for('@loglane/nest/axios-propagation@1');
+const INSTALLED = Symbol.for('@loglane/core/axios-propagation@1');
 
 /**
  * Makes every call of an axios instance or of @nestjs/axios' `HttpService` carry the current
