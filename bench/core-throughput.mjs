@@ -60,7 +60,19 @@ async function child(name, ms, warmupMs) {
   });
 }
 
-function runChild(name, ms, warmupMs) {
+/** Runs one variant in a child process; a child that fails is tried again twice, a second apart. */
+async function runChild(name, ms, warmupMs) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await runChildOnce(name, ms, warmupMs);
+    } catch (err) {
+      if (attempt >= 3) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  }
+}
+
+function runChildOnce(name, ms, warmupMs) {
   return new Promise((resolve, reject) => {
     const proc = fork(fileURLToPath(import.meta.url), ['--child', name, '--ms', String(ms), '--warmup', String(warmupMs)], {
       execArgv: ['--expose-gc'],

@@ -49,6 +49,8 @@ const EXPRESS = {
         label: 'bench-service',
         version: '1.4.2',
         destination: createFdDestination({ fd: devNullFd() }),
+        // For ablations: BENCH_LOGLANE_OPTIONS='{"level":"error"}' and so on (JSON options merged in).
+        ...JSON.parse(process.env.BENCH_LOGLANE_OPTIONS ?? '{}'),
       });
       app.use(middleware);
       app.use(express.json());

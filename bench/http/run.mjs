@@ -43,8 +43,22 @@ const REQUESTS = [
   { method: 'POST', path: '/users', headers: { ...HEADERS, 'content-type': 'application/json' }, body: POST_BODY },
 ];
 
-/** A server process for one variant; resolves once it listens. */
-function startServer(name, env = {}) {
+/**
+ * A server process for one variant; resolves once it listens. A server that dies before listening
+ * is tried again twice, a second apart (a package being rebuilt while the bench runs, say).
+ */
+async function startServer(name, env = {}) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startServerOnce(name, env);
+    } catch (err) {
+      if (attempt >= 3) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  }
+}
+
+function startServerOnce(name, env) {
   return new Promise((resolve, reject) => {
     const proc = fork(serverPath, [name], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env: { ...process.env, ...env } });
     const waiting = new Map();
@@ -80,9 +94,15 @@ function load(port, seconds, connections) {
   });
 }
 
-/** One measured run of a variant: warm-up, then a run between two CPU samples. */
-async function measure(name, { duration, warmup, connections }) {
-  const server = await startServer(name);
+/**
+ * One measured run of a variant: warm-up, then a run between two CPU samples. `env` goes to the
+ * server process (BENCH_LOGLANE_OPTIONS, for instance).
+ * @param {string} name
+ * @param {{ duration: number, warmup: number, connections: number }} options
+ * @param {Record<string, string>} [env]
+ */
+export async function measure(name, { duration, warmup, connections }, env = {}) {
+  const server = await startServer(name, env);
   try {
     await load(server.port, warmup, connections);
     const before = await server.sample();

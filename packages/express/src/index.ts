@@ -16,7 +16,9 @@ export {
   createLogger,
   getTraceContext,
   outboundTraceHeaders,
+  propagateTrace,
   runWithTraceContext,
   setUserId,
+  withTraceHeaders,
 } from '@loglane/core';
-export type { IgnoreRule, LoglaneLogger, LoglaneOptions, TraceContext } from '@loglane/core';
+export type { AxiosLike, IgnoreRule, LoglaneLogger, LoglaneOptions, TraceContext } from '@loglane/core';

@@ -8,6 +8,7 @@ import {
   type HttpView,
   type LoglaneLogger,
   type LoglaneOptions,
+  clientIp,
   createHttpLogging,
   createLogger,
 } from '@loglane/core';
@@ -122,6 +123,7 @@ function trackRoute(req: Tracked): void {
   if (current !== undefined) req.route = current;
 }
 
+/** The request carries a body by its headers: a length above zero, or a transfer coding. */
 function sendsBody(req: IncomingMessage): boolean {
   const length = req.headers['content-length'];
   return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
@@ -132,7 +134,10 @@ class ExpressView implements HttpView {
   private ipCache: string | undefined;
   private ipKnown = false;
 
-  constructor(private readonly req: Tracked) {}
+  constructor(
+    private readonly req: Tracked,
+    private readonly trustProxy: boolean | number | undefined,
+  ) {}
 
   originalUrl(): string | undefined {
     return this.req.originalUrl;
@@ -156,7 +161,8 @@ class ExpressView implements HttpView {
     if (!this.ipKnown) {
       this.ipKnown = true;
       try {
-        this.ipCache = this.req.ip;
+        // Express's `req.ip` follows the app's `trust proxy`; the `trustProxy` option replaces it.
+        this.ipCache = this.trustProxy === undefined ? this.req.ip : clientIp(this.req, this.trustProxy);
       } catch {
         this.ipCache = undefined;
       }
@@ -197,13 +203,6 @@ function hookResJson(http: HttpLogging, req: IncomingMessage, res: JsonResponse)
   };
 }
 
-/** Core's view without `ip`, when the `trustProxy` option replaces Express's own setting. */
-class ExpressViewOwnIp extends ExpressView {
-  override ip(): undefined {
-    return undefined;
-  }
-}
-
 /**
  * Express logging for one app: a middleware that gives every request a trace context and writes
  * its HttpRequest and HttpResponse records, an error handler that puts errors on HttpResponse,
@@ -227,7 +226,7 @@ export function loglane<Req extends IncomingMessage = LoglaneRequest>(
     // Express hands the resolver the same object it hands routes: the app's own request type.
     userId: userId ? (req) => userId(req as Req) : undefined,
   });
-  const View = options.trustProxy === undefined ? ExpressView : ExpressViewOwnIp;
+  const trustProxy = options.trustProxy;
   const hookJson = options.logResponseBody !== false;
 
   const middleware: LoglaneMiddleware = (req, res, next) => {
@@ -238,7 +237,7 @@ export function loglane<Req extends IncomingMessage = LoglaneRequest>(
     const tracked = req as Tracked;
     trackRoute(tracked);
     if (hookJson) hookResJson(http, req, res as JsonResponse);
-    http.handle(req, res, next, new View(tracked));
+    http.handle(req, res, next, new ExpressView(tracked, trustProxy));
   };
 
   return { middleware, errorHandler: createErrorHandler(http), logger };

@@ -16,6 +16,18 @@ describe('the built package', () => {
     }
   });
 
+  it('require() and import give the same exports', () => {
+    const names = (code: string, type: 'commonjs' | 'module'): string[] =>
+      JSON.parse(
+        spawnSync(process.execPath, [`--input-type=${type}`, '-e', code], { cwd: pkg, encoding: 'utf8', timeout: 20_000 }).stdout,
+      ) as string[];
+    const required = names("console.log(JSON.stringify(Object.keys(require('@loglane/express')).sort()))", 'commonjs');
+    const imported = names("const m = await import('@loglane/express'); console.log(JSON.stringify(Object.keys(m).filter((k) => k !== 'default').sort()))", 'module');
+    expect(required).toContain('loglane');
+    expect(required).toContain('outboundTraceHeaders');
+    expect(imported).toEqual(required);
+  });
+
   it.each([
     ['cjs', 'express4'],
     ['cjs', 'express'],

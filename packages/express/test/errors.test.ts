@@ -5,7 +5,7 @@ import { request as httpRequest } from 'node:http';
 import { checkRecord } from '@loglane/core';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Rec, type Running, flavours, listen, ofContext, settled, setup, waitFor } from './helpers';
+import { BASE_KEYS, type Rec, type Running, flavours, keysOf, listen, ofContext, settled, setup, waitFor } from './helpers';
 
 let running: Running | undefined;
 afterEach(async () => {
@@ -60,6 +60,10 @@ describe.each(flavours)('errors ($name)', ({ express, major }) => {
       errorCode: 'CARD_DECLINED',
       errorMessage: 'card declined',
     });
+    expect(keysOf(response)).toEqual(
+      [...BASE_KEYS, 'route', 'statusCode', 'latencyMs', 'responseBody', 'errorType', 'errorCode', 'errorMessage', 'errorStack'].sort(),
+    );
+    expect(keysOf(ofContext(records, 'HttpRequest')[0])).toEqual([...BASE_KEYS].sort());
     const stack = response.errorStack as string;
     expect(stack.startsWith('PaymentDeclined: card declined\n    at ')).toBe(true);
     expect(stack).toContain('[cause]: Error: issuer said no');
@@ -188,6 +192,7 @@ describe.each(flavours)('errors ($name)', ({ express, major }) => {
     const response = onlyResponse(records);
     expect(response).toMatchObject({ level: 'warn', statusCode: 499, aborted: true, route: '/slow/:id', ip: '127.0.0.1' });
     expect(response.message).toMatch(/^GET \/slow\/5 aborted \d+ms$/);
+    expect(keysOf(response)).toEqual([...BASE_KEYS, 'route', 'statusCode', 'latencyMs', 'aborted'].sort());
     expect(response).not.toHaveProperty('responseBody');
     expect(ofContext(records, 'HttpRequest')).toHaveLength(1);
   });
@@ -213,6 +218,7 @@ describe.each(flavours)('errors ($name)', ({ express, major }) => {
       client.end();
     });
     const response = onlyResponse(await settled(ll));
-    expect(response).toMatchObject({ level: 'warn', statusCode: 200, aborted: true });
+    expect(response).toMatchObject({ level: 'warn', statusCode: 200, aborted: true, route: '/feed' });
+    expect(keysOf(response)).toEqual([...BASE_KEYS, 'route', 'statusCode', 'latencyMs', 'aborted'].sort());
   });
 });

@@ -125,3 +125,11 @@ export function rawRequest(
     req.end(options.body);
   });
 }
+
+/** The record's field names, sorted: tests pin every field a record has. */
+export function keysOf(record: Rec | undefined): string[] {
+  return Object.keys(record ?? {}).sort();
+}
+
+/** Fields every HTTP record of these tests has (the request sets no user agent unless it says so). */
+export const BASE_KEYS = ['context', 'globalTraceId', 'ip', 'label', 'level', 'message', 'method', 'originalUrl', 'timestamp', 'traceId', 'version'];

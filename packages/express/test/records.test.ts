@@ -6,7 +6,7 @@ import compression from 'compression';
 import { checkRecord } from '@loglane/core';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { flavours, ofContext, settled, setup } from './helpers';
+import { BASE_KEYS, flavours, keysOf, ofContext, settled, setup } from './helpers';
 
 const UA = 'loglane-test/1.0';
 
@@ -96,7 +96,8 @@ describe.each(flavours)('records ($name)', ({ express }) => {
     expect(req).toMatchObject({ method: 'POST', originalUrl: '/orders', message: 'POST /orders' });
     expect(JSON.parse(req?.requestBody as string)).toEqual({ items: [{ sku: 'A-1', qty: 2 }] });
     expect(response).toMatchObject({ statusCode: 201, route: '/orders', level: 'info' });
-    expect(response).not.toHaveProperty('requestBody');
+    expect(keysOf(req)).toEqual([...BASE_KEYS, 'userAgent', 'requestBody'].sort());
+    expect(keysOf(response)).toEqual([...BASE_KEYS, 'userAgent', 'route', 'statusCode', 'latencyMs', 'responseBody'].sort());
     expect(JSON.parse(response?.responseBody as string)).toEqual({ orderId: 'o-1', items: [{ sku: 'A-1', qty: 2 }] });
   });
 
@@ -142,6 +143,9 @@ describe.each(flavours)('records ($name)', ({ express }) => {
     // NDJSON is not one JSON value: kept as its text, sensitive keys still redacted.
     expect(body('/stream')).toBe('{"n":1}\n{"n":2}\n');
     expect(body('/json-stream')).toBe('{"list":[1,2]}');
+    const streamed = responses.find((r) => r.originalUrl === '/stream');
+    expect(keysOf(streamed)).toEqual([...BASE_KEYS, 'route', 'statusCode', 'latencyMs', 'responseBody'].sort());
+    expect(streamed).toMatchObject({ level: 'info', statusCode: 200, route: '/stream', message: expect.stringMatching(/^GET \/stream 200 \d+ms$/) });
     expect(body('/binary')).toBe(JSON.stringify('[binary image/png 300 bytes]'));
     expect(responses.find((r) => r.originalUrl === '/empty')).not.toHaveProperty('responseBody');
     expect(responses.find((r) => r.originalUrl === '/head')).not.toHaveProperty('responseBody');

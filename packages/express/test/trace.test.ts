@@ -3,7 +3,7 @@
 
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
-import { outboundTraceHeaders } from '@loglane/express';
+import { outboundTraceHeaders, withTraceHeaders } from '@loglane/express';
 import { type Rec, type Running, flavours, listen, ofContext, settled, setup } from './helpers';
 
 let running: Running[] = [];
@@ -91,16 +91,19 @@ describe.each(flavours)('trace ids ($name)', ({ express }) => {
     appA.get('/orders/:sku', async (req, res) => {
       const stock = await fetch(`${serverB.url}/stock/${req.params.sku}`, { headers: outboundTraceHeaders() });
       a.logger.info('stock answered', { status: stock.status });
+      // The same with the fetch-init helper.
+      await (await fetch(`${serverB.url}/stock/${req.params.sku}`, withTraceHeaders({ headers: { accept: 'application/json' } }))).arrayBuffer();
       res.json(await stock.json());
     });
     await request(appA).get('/orders/A-1').set('traceparent', `00-${W3C}-00f067aa0ba902b7-01`).expect(200);
     const recordsA = await settled(a);
-    const recordsB = await settled(b);
+    const recordsB = await settled(b, 2);
     const all: Rec[] = [...recordsA, ...recordsB];
     expect(all.every((r) => r.globalTraceId === W3C)).toBe(true);
     expect(new Set(recordsA.map((r) => r.traceId)).size).toBe(1);
-    expect(new Set(recordsB.map((r) => r.traceId)).size).toBe(1);
-    expect(recordsA[0]?.traceId).not.toBe(recordsB[0]?.traceId);
+    // Two calls, two hops in B: each its own traceId, none A's.
+    expect(new Set(recordsB.map((r) => r.traceId)).size).toBe(2);
+    expect(recordsB.some((r) => r.traceId === recordsA[0]?.traceId)).toBe(false);
   });
 });
 
