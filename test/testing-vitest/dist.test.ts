@@ -18,7 +18,7 @@ it('works from the built package', async () => {
       execFile(
         process.execPath,
         [vitestBin, 'run', '--config', 'vitest.config.ts', '--root', '.', '--reporter=json', `--outputFile.json=${reportFile}`],
-        { cwd: join(__dirname, 'fixtures', 'dist'), env: { ...process.env, FORCE_COLOR: '0' }, timeout: 50_000 },
+        { cwd: join(__dirname, 'fixtures', 'built'), env: { ...process.env, FORCE_COLOR: '0' }, timeout: 50_000 },
         () => resolve(),
       );
     });
