@@ -14,6 +14,7 @@ const DOCS = {
   schema: read('../../../docs/record-schema.md'),
   redaction: read('../../../docs/redaction.md'),
   tracing: read('../../../docs/context-and-tracing.md'),
+  logger: read('../../../docs/logger.md'),
 };
 
 /** Lines of the ```json blocks that are records. */
@@ -78,6 +79,18 @@ describe('docs/record-schema.md', () => {
     ];
     const documented = exampleRecords(DOCS.schema).map(withoutTime);
     for (const example of examples) expect(documented, example).toContain(example);
+  });
+});
+
+describe('docs/logger.md', () => {
+  it('has a row for every option of createLogger', () => {
+    const source = read('./logger.ts');
+    const start = source.indexOf('export interface LoglaneOptions {');
+    const body = source.slice(start, source.indexOf('\n}', start));
+    const options = [...body.matchAll(/^ {2}(\w+)\?:/gm)].map((m) => m[1] ?? '');
+    expect(options).toEqual(expect.arrayContaining(['label', 'level', 'destination', 'logUncaught']));
+    const table = DOCS.logger.slice(DOCS.logger.indexOf('## Options'), DOCS.logger.indexOf('## The lines'));
+    for (const option of options) expect(table, option).toMatch(new RegExp(`^\\| \`${option}\` \\| [^|]+ \\|`, 'm'));
   });
 });
 

@@ -123,6 +123,25 @@ describe('records', () => {
     expect(parse(lines[1])).toMatchObject({ message: 'as meta', errorType: 'TypeError', errorMessage: 'the cause' });
   });
 
+  it('takes whatever a catch caught as the error: an Error, or a thrown string, number or null', () => {
+    const { lines, logger } = capture();
+    for (const thrown of [new RangeError('out of range'), 'plain string', 42, null]) {
+      try {
+        throw thrown;
+      } catch (err) {
+        logger.error('job failed', err);
+      }
+    }
+    logger.fatal('fatal with a string', 'disk full');
+    const records = lines.map(parse);
+    expect(records[0]).toMatchObject({ message: 'job failed', errorType: 'RangeError', errorMessage: 'out of range' });
+    expect(records[1]).toMatchObject({ errorType: 'string', errorMessage: 'plain string' });
+    expect(records[2]).toMatchObject({ errorType: 'number', errorMessage: '42' });
+    expect(records[3]).toMatchObject({ errorType: 'null', errorMessage: 'null' });
+    expect(records[4]).toMatchObject({ level: 'fatal', errorType: 'string', errorMessage: 'disk full' });
+    for (const record of records) expect(checkRecord(record)).toEqual([]);
+  });
+
   it('clamps maxLineBytes to 1024 … 262144', () => {
     const small = capture({ maxLineBytes: 10 });
     small.logger.info('x'.repeat(800));

@@ -75,6 +75,7 @@ export interface LoglaneOptions {
   pretty?: boolean;
   /**
    * Write a `fatal` record for an uncaught exception or unhandled rejection before the process ends.
+   * Installed once per process, by the first logger created with it on: one crash, one record.
    * @default true
    */
   logUncaught?: boolean;
@@ -82,11 +83,20 @@ export interface LoglaneOptions {
 
 /** A loglane logger. */
 export interface LoglaneLogger {
-  fatal(message: unknown, meta?: LogMeta | Error): void;
-  error(message: unknown, meta?: LogMeta | Error): void;
+  /** Logs at `fatal`. `meta` is an object of your own keys, or an `Error` (written as the `error*` fields). */
+  fatal(message: unknown, meta?: LogMeta | Error | unknown): void;
+  /**
+   * Logs at `error`; an `Error` as `message` or `meta` (or under `meta.err`/`meta.error`) becomes the
+   * `error*` fields. `meta` may be whatever a `catch` caught: a thrown non-object is described as the error.
+   */
+  error(message: unknown, meta?: LogMeta | Error | unknown): void;
+  /** Logs at `warn`. */
   warn(message: unknown, meta?: LogMeta | Error): void;
+  /** Logs at `info`. */
   info(message: unknown, meta?: LogMeta | Error): void;
+  /** Logs at `debug`. */
   debug(message: unknown, meta?: LogMeta | Error): void;
+  /** Logs at `verbose`, the chattiest level. */
   verbose(message: unknown, meta?: LogMeta | Error): void;
   /** Logs at `level`. */
   log(level: LogLevel, message: unknown, meta?: LogMeta | Error): void;
@@ -295,12 +305,12 @@ class Logger implements LoglaneLogger {
     this.core.emit(toDraft(level, this.context, message, meta));
   }
 
-  fatal(message: unknown, meta?: LogMeta | Error): void {
-    if (this.core.rank >= 0) this.core.emit(toDraft('fatal', this.context, message, meta));
+  fatal(message: unknown, meta?: unknown): void {
+    if (this.core.rank >= 0) this.core.emit(caughtDraft('fatal', this.context, message, meta));
   }
 
-  error(message: unknown, meta?: LogMeta | Error): void {
-    if (this.core.rank >= 1) this.core.emit(toDraft('error', this.context, message, meta));
+  error(message: unknown, meta?: unknown): void {
+    if (this.core.rank >= 1) this.core.emit(caughtDraft('error', this.context, message, meta));
   }
 
   warn(message: unknown, meta?: LogMeta | Error): void {
@@ -343,6 +353,17 @@ function isDestination(sink: LineSink): sink is Destination {
   return typeof (sink as Partial<Destination>).flushSync === 'function';
 }
 
+/**
+ * A record from what `error`/`fatal` got as `meta`, which may come straight from a `catch`: objects
+ * are metadata (or an Error); a thrown string, number or `null` is described as the error itself.
+ */
+function caughtDraft(level: LogLevel, context: string, message: unknown, meta: unknown): RecordDraft {
+  if (meta === undefined || (typeof meta === 'object' && meta !== null)) return toDraft(level, context, message, meta as LogMeta | Error | undefined);
+  const draft = toDraft(level, context, message, undefined);
+  draft.error ??= meta;
+  return draft;
+}
+
 function toDraft(level: LogLevel, context: string, message: unknown, meta: LogMeta | Error | undefined): RecordDraft {
   if (isError(message)) {
     const text = errorMessageOf(message);
@@ -369,7 +390,9 @@ function resolveSink(destination: LoglaneOptions['destination']): LineSink {
   return stdoutDestination(destination as Omit<DestinationOptions, 'fd'>);
 }
 
-let uncaughtReporter = false;
+// One fatal reporter per process, even when both the CommonJS and the ESM build make loggers.
+const UNCAUGHT_KEY = Symbol.for('@loglane/core/uncaught-reporter@1');
+type UncaughtHolder = { [UNCAUGHT_KEY]?: true };
 
 /**
  * Creates a logger. With no options it writes loglane JSON records to stdout at level `info`.
@@ -413,8 +436,9 @@ export function createLogger(options: LoglaneOptions = {}): LoglaneLogger {
   if (wantsPretty && production) {
     logger.warn('pretty output is ignored when NODE_ENV=production; writing JSON');
   }
-  if (options.logUncaught !== false && !uncaughtReporter) {
-    uncaughtReporter = true;
+  const holder = globalThis as UncaughtHolder;
+  if (options.logUncaught !== false && !holder[UNCAUGHT_KEY]) {
+    holder[UNCAUGHT_KEY] = true;
     // prepend: the record must be queued before the destination's own monitor flushes.
     process.prependListener('uncaughtExceptionMonitor', (err, origin) => {
       try {

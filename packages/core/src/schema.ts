@@ -22,8 +22,9 @@ export function isLogLevel(value: unknown): value is LogLevel {
   return typeof value === 'string' && Object.prototype.hasOwnProperty.call(LEVEL_RANK, value);
 }
 
-/** `context` of the two HTTP records. */
+/** `context` of the record written when a request arrives. */
 export const HTTP_REQUEST = 'HttpRequest';
+/** `context` of the record written once per request, when its response ends. */
 export const HTTP_RESPONSE = 'HttpResponse';
 
 /**

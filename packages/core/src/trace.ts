@@ -176,17 +176,32 @@ function lowerCaseNames(headers: HeaderBag): HeaderBag {
 
 /** How `runWithTraceContext` picks its ids. */
 export interface RunWithTraceOptions extends TraceOptions {
-  /** Continue the trace carried by these headers (a queue message's attributes, say). */
+  /**
+   * Continue the trace carried by these headers (a queue message's attributes, say); names are
+   * matched in any case. Checked after `globalTraceId`.
+   * @default undefined (no headers: the surrounding context's globalTraceId, else a new one)
+   */
   headers?: HeaderBag;
-  /** Use this global trace id (canonicalised); ignored when unusable. */
+  /**
+   * Use this global trace id (canonicalised); ignored when unusable. Checked first.
+   * @default undefined
+   */
   globalTraceId?: string;
   /**
-   * Keep the `globalTraceId` of the context this is called from, if any.
+   * Keep the `globalTraceId` (and `userId`, and forward header) of the context this is called from, if any.
    * @default true
    */
   inherit?: boolean;
-  /** The user the work runs for. */
+  /**
+   * The user the work runs for (a number is written as a string).
+   * @default the surrounding context's userId, when `inherit` is on
+   */
   userId?: string | number;
+  /**
+   * The header that carries `globalTraceId` to the next service from inside this context.
+   * @default the surrounding context's forward header when `inherit` is on, else 'x-global-trace-id'
+   */
+  forwardHeader?: string;
 }
 
 /**

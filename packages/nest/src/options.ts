@@ -53,13 +53,22 @@ export interface LoglaneOptionsFactory {
 
 /** Options of `LoglaneModule.forRootAsync`: exactly one of `useFactory`, `useClass`, `useExisting`. */
 export interface LoglaneModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
-  /** Makes the options; its arguments are the providers named in `inject`. */
+  /**
+   * Makes the options; its arguments are the providers named in `inject`.
+   * @default undefined (then `useClass` or `useExisting` is required)
+   */
   useFactory?: (...args: never[]) => LoglaneModuleOptions | Promise<LoglaneModuleOptions>;
   /** Providers passed to `useFactory`. @default [] */
   inject?: Array<InjectionToken | OptionalFactoryDependency>;
-  /** A class, created by Nest, whose `createLoglaneOptions()` makes the options. */
+  /**
+   * A class, created by Nest, whose `createLoglaneOptions()` makes the options.
+   * @default undefined
+   */
   useClass?: new (...args: never[]) => LoglaneOptionsFactory;
-  /** An existing provider whose `createLoglaneOptions()` makes the options. */
+  /**
+   * An existing provider whose `createLoglaneOptions()` makes the options.
+   * @default undefined
+   */
   useExisting?: InjectionToken;
 }
 

@@ -264,7 +264,12 @@ export class LogCapture extends CapturedLogs {
       };
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w !== waiter);
-        reject(new Error(`@loglane/core/testing: no record matching ${formatValue(pattern)} within ${timeoutMs} ms (${this.entries.length} captured)`));
+        reject(
+          new Error(
+            `@loglane/core/testing: no record matching ${formatValue(pattern)} within ${timeoutMs} ms (${this.entries.length} captured)` +
+              ' — was the capture started before the request, and does the pattern match one of `logs.records`?',
+          ),
+        );
       }, timeoutMs);
       this.waiters.push(waiter);
     });
