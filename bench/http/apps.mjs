@@ -35,48 +35,43 @@ async function expressApp(mount) {
   return app;
 }
 
+/**
+ * The Express app with `@loglane/express` mounted first, writing to /dev/null. For one-off
+ * ablations, BENCH_LOGLANE_OPTIONS='{"level":"error"}' (JSON) adds options to every loglane variant.
+ */
+function loglaneExpress(options) {
+  return expressApp(async (app, express) => {
+    const { loglane } = await import('@loglane/express');
+    const { createFdDestination } = await import('@loglane/core');
+    const { middleware, errorHandler } = loglane({
+      label: 'bench-service',
+      version: '1.4.2',
+      destination: createFdDestination({ fd: devNullFd() }),
+      ...options,
+      ...JSON.parse(process.env.BENCH_LOGLANE_OPTIONS ?? '{}'),
+    });
+    app.use(middleware);
+    app.use(express.json());
+    return (a) => a.use(errorHandler);
+  });
+}
+
 /** Express variants: name → () => Promise<http.RequestListener-compatible app>. */
 const EXPRESS = {
   'none': () =>
     expressApp((app, express) => {
       app.use(express.json());
     }),
-  'loglane': () =>
-    expressApp(async (app, express) => {
-      const { loglane } = await import('@loglane/express');
-      const { createFdDestination } = await import('@loglane/core');
-      const { middleware, errorHandler } = loglane({
-        label: 'bench-service',
-        version: '1.4.2',
-        destination: createFdDestination({ fd: devNullFd() }),
-        // For ablations: BENCH_LOGLANE_OPTIONS='{"level":"error"}' and so on (JSON options merged in).
-        ...JSON.parse(process.env.BENCH_LOGLANE_OPTIONS ?? '{}'),
-      });
-      app.use(middleware);
-      app.use(express.json());
-      return (a) => a.use(errorHandler);
-    }),
+  'loglane': () => loglaneExpress({}),
+  'loglane-no-bodies': () => loglaneExpress({ logRequestBody: false, logResponseBody: false }),
+  // Every route ignored: the trace context, ids and hooks of each request, but no records.
+  'loglane-ignored': () => loglaneExpress({ ignore: ['/users', '/users/*'] }),
   'als-only': () =>
     expressApp(async (app, express) => {
       const { AsyncLocalStorage } = await import('node:async_hooks');
       const storage = new AsyncLocalStorage();
       app.use((req, res, next) => storage.run({ req }, next));
       app.use(express.json());
-    }),
-  'loglane-no-bodies': () =>
-    expressApp(async (app, express) => {
-      const { loglane } = await import('@loglane/express');
-      const { createFdDestination } = await import('@loglane/core');
-      const { middleware, errorHandler } = loglane({
-        label: 'bench-service',
-        version: '1.4.2',
-        destination: createFdDestination({ fd: devNullFd() }),
-        logRequestBody: false,
-        logResponseBody: false,
-      });
-      app.use(middleware);
-      app.use(express.json());
-      return (a) => a.use(errorHandler);
     }),
   'pino-http': () =>
     expressApp(async (app, express) => {
@@ -148,23 +143,29 @@ async function nestApp({ imports = [], useLogger }) {
   return app;
 }
 
+/** The Nest app with `LoglaneModule.forRoot` and Nest's logger replaced, writing to /dev/null. */
+async function loglaneNest(options) {
+  const { LoglaneModule, LoglaneLoggerService } = await import('@loglane/nest');
+  const { createFdDestination } = await import('@loglane/core');
+  return nestApp({
+    imports: [
+      LoglaneModule.forRoot({
+        label: 'bench-service',
+        version: '1.4.2',
+        destination: createFdDestination({ fd: devNullFd() }),
+        ...options,
+        ...JSON.parse(process.env.BENCH_LOGLANE_OPTIONS ?? '{}'),
+      }),
+    ],
+    useLogger: (app) => app.get(LoglaneLoggerService),
+  });
+}
+
 /** Nest variants: name → () => Promise<INestApplication>. */
 const NEST = {
   'nest-none': () => nestApp({}),
-  'nest-loglane': async () => {
-    const { LoglaneModule, LoglaneLoggerService } = await import('@loglane/nest');
-    const { createFdDestination } = await import('@loglane/core');
-    return nestApp({
-      imports: [
-        LoglaneModule.forRoot({
-          label: 'bench-service',
-          version: '1.4.2',
-          destination: createFdDestination({ fd: devNullFd() }),
-        }),
-      ],
-      useLogger: (app) => app.get(LoglaneLoggerService),
-    });
-  },
+  'nest-loglane': () => loglaneNest({}),
+  'nest-loglane-no-enhancers': () => loglaneNest({ enhancers: false }),
   'nest-pino': async () => {
     const { LoggerModule, Logger } = await import('nestjs-pino');
     const { default: pino } = await import('pino');
@@ -190,6 +191,12 @@ export const VARIANTS = {
     baseline: 'none',
     logs: 'HttpRequest + HttpResponse, no bodies',
   },
+  'loglane-ignored': {
+    title: 'loglane, every route in `ignore`',
+    framework: 'express',
+    baseline: 'none',
+    logs: 'nothing: context, ids and hooks only',
+  },
   'als-only': {
     title: '*AsyncLocalStorage.run only* (no logger)',
     framework: 'express',
@@ -211,6 +218,12 @@ export const VARIANTS = {
     framework: 'nest',
     baseline: 'nest-none',
     logs: 'HttpRequest + HttpResponse, bodies, redaction, trace context, handler',
+  },
+  'nest-loglane-no-enhancers': {
+    title: 'loglane, `enhancers: false`',
+    framework: 'nest',
+    baseline: 'nest-none',
+    logs: 'HttpRequest + HttpResponse, bodies; no handler name or error capture',
   },
   'nest-pino': { title: 'nestjs-pino', framework: 'nest', baseline: 'nest-none', logs: 'one record, no bodies' },
 };

@@ -60,7 +60,7 @@ async function startServer(name, env = {}) {
 
 function startServerOnce(name, env) {
   return new Promise((resolve, reject) => {
-    const proc = fork(serverPath, [name], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env: { ...process.env, ...env } });
+    const proc = fork(serverPath, [name], { execArgv: [], stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env: { ...process.env, ...env } });
     const waiting = new Map();
     proc.on('message', (/** @type {{ type: string, port?: number }} */ message) => {
       if (message.type === 'ready') {
