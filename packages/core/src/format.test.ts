@@ -3,7 +3,7 @@
 
 import { PassThrough } from 'node:stream';
 import winston from 'winston';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { TraceContext } from './context.js';
 import { type EncoderOptions, JsonText, type RecordDraft, RecordEncoder, loglaneFormat } from './format.js';
 import { Redactor } from './redact.js';
@@ -111,6 +111,24 @@ describe('field order and types', () => {
     expect(encode({ message: 42 }).record.message).toBe('42');
     expect(encode({ message: { user: 'ann', password: 'p' } }).record.message).toBe('{"user":"ann","password":"[REDACTED]"}');
     expect(encode({ message: undefined }).record.message).toBe('undefined');
+  });
+});
+
+describe('timestamp', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('is exactly new Date().toISOString() across millisecond, second, day and year boundaries', () => {
+    const enc = encoder();
+    const times = [0, 9, 10, 99, 100, 999, 1000, 1001, Date.UTC(2026, 11, 31, 23, 59, 59, 999), Date.UTC(2027, 0, 1), -1, -1001];
+    for (let t = Date.UTC(2026, 10, 22, 23, 59, 58, 990); t < Date.UTC(2026, 10, 23, 0, 0, 0, 20); t += 7) times.push(t);
+    vi.useFakeTimers();
+    for (const time of times) {
+      vi.setSystemTime(time);
+      const line = enc.encode({ level: 'info', context: 'app', message: 't' }, undefined);
+      expect((JSON.parse(line) as { timestamp: string }).timestamp).toBe(new Date(time).toISOString());
+    }
   });
 });
 

@@ -460,6 +460,8 @@ function captureResponseBody(exchange: Exchange, limit: number): void {
   const write = res.write;
   const end = res.end;
   const capture = (chunk: unknown, encoding: unknown): void => {
+    // The adapter already handed over the body as a value (Express `res.json`): no bytes needed.
+    if (exchange.hasResponseValue) return;
     if (typeof chunk !== 'string' && !(chunk instanceof Uint8Array)) return;
     const buffer =
       typeof chunk === 'string'
