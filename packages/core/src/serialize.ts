@@ -85,7 +85,8 @@ export class ValueEncoder {
 
 /** One encoding pass: an output buffer with a budget and the chain of objects being visited. */
 class Walk {
-  private readonly parts: string[] = [];
+  /** The output so far (appended to: V8 joins the pieces once, when it is read). */
+  private out = '';
   private length = 0;
   private stopped = false;
   private truncated = false;
@@ -97,7 +98,7 @@ class Walk {
   ) {}
 
   finish(): EncodedValue {
-    let text = this.parts.join('');
+    let text = this.out;
     if (this.stopped || text.length > this.maxChars) {
       text = cutString(text, this.maxChars) + CUT_MARKER;
       this.truncated = true;
@@ -106,7 +107,7 @@ class Walk {
   }
 
   private push(text: string): void {
-    this.parts.push(text);
+    this.out += text;
     this.length += text.length;
     if (this.length > this.maxChars) this.stopped = true;
   }
@@ -148,12 +149,11 @@ class Walk {
    * a Map whose iterator throws), what it wrote so far is taken back and a marker written instead.
    */
   private object(obj: object, depth: number, paths: PathNode[] | undefined): void {
-    const parts = this.parts.length;
     const length = this.length;
     try {
       this.objectUnsafe(obj, depth, paths);
     } catch (err) {
-      this.parts.length = parts;
+      this.out = this.out.slice(0, length);
       this.length = length;
       this.string(`[Threw: ${messageOf(err)}]`);
     }
@@ -183,9 +183,9 @@ class Walk {
       if (obj instanceof Error) this.error(obj, depth, paths);
       else if (typeof (obj as { toJSON?: unknown }).toJSON === 'function') this.toJson(obj, depth, paths);
       else if (Array.isArray(obj)) this.array(obj, depth, paths);
-      else if (obj instanceof Map) this.entries(mapEntries(obj), depth, paths);
+      else if (obj instanceof Map) this.map(obj, depth, paths);
       else if (obj instanceof Set) this.array([...obj], depth, paths);
-      else this.entries(objectEntries(obj), depth, paths);
+      else this.plain(obj, depth, paths);
     } finally {
       this.ancestors.pop();
     }
@@ -199,7 +199,7 @@ class Walk {
       this.string(`[toJSON threw: ${messageOf(err)}]`);
       return;
     }
-    if (result === obj) this.entries(objectEntries(obj), depth, paths);
+    if (result === obj) this.plain(obj, depth, paths);
     else this.value(result, depth + 1, paths);
   }
 
@@ -215,15 +215,43 @@ class Walk {
     this.push(']');
   }
 
-  /** Writes key/value pairs as a JSON object; a thunk defers reading until the key is known to be wanted. */
-  private entries(entries: Iterable<[string, () => unknown]>, depth: number, paths: PathNode[] | undefined): void {
+  /** An object's own enumerable keys, read one by one (a throwing getter or Proxy trap is a marker). */
+  private plain(obj: object, depth: number, paths: PathNode[] | undefined): void {
+    let keys: string[];
+    try {
+      keys = Object.keys(obj);
+    } catch (err) {
+      this.entries(['[keys]'], () => `[Threw: ${messageOf(err)}]`, depth, paths);
+      return;
+    }
+    this.entries(keys, (_, key) => readProperty(obj, key), depth, paths);
+  }
+
+  /** A Map as an object; keys that are not strings are written as their string form. */
+  private map(map: Map<unknown, unknown>, depth: number, paths: PathNode[] | undefined): void {
+    const pairs = [...map];
+    const keys = pairs.map(([key]) => (typeof key === 'string' ? key : stringOf(key)));
+    this.entries(keys, (index) => (pairs[index] as [unknown, unknown])[1], depth, paths);
+  }
+
+  /**
+   * Writes `keys` as a JSON object; `read` is called only for a key that is wanted (not redacted,
+   * budget left), so an unwanted getter never runs.
+   */
+  private entries(
+    keys: readonly string[],
+    read: (index: number, key: string) => unknown,
+    depth: number,
+    paths: PathNode[] | undefined,
+  ): void {
     this.push('{');
     let first = true;
-    for (const [key, read] of entries) {
+    for (let index = 0; index < keys.length; index++) {
       if (this.stopped) break;
+      const key = keys[index] as string;
       const next = paths && stepPaths(paths, key);
       const redacted = this.redactor.isSensitiveKey(key) || next?.some((n) => n.terminal) === true;
-      const value = redacted ? this.redactor.censor : read();
+      const value = redacted ? this.redactor.censor : read(index, key);
       // Like JSON.stringify: a key whose value has no JSON form is left out.
       if (value === undefined || typeof value === 'function' || typeof value === 'symbol') continue;
       this.push(first ? JSON.stringify(key) + ':' : ',' + JSON.stringify(key) + ':');
@@ -235,30 +263,18 @@ class Walk {
 
   private error(err: Error, depth: number, paths: PathNode[] | undefined): void {
     const described = describeError(err);
-    const fields: [string, () => unknown][] = [
-      ['type', () => described.errorType],
-      ['message', () => described.errorMessage],
-    ];
-    if (described.errorCode !== undefined) fields.push(['code', () => described.errorCode]);
-    if (described.errorStack !== undefined) fields.push(['stack', () => described.errorStack]);
-    this.entries(fields, depth, paths);
+    const keys = ['type', 'message'];
+    const values: unknown[] = [described.errorType, described.errorMessage];
+    if (described.errorCode !== undefined) {
+      keys.push('code');
+      values.push(described.errorCode);
+    }
+    if (described.errorStack !== undefined) {
+      keys.push('stack');
+      values.push(described.errorStack);
+    }
+    this.entries(keys, (index) => values[index], depth, paths);
   }
-}
-
-function objectEntries(obj: object): [string, () => unknown][] {
-  let keys: string[];
-  try {
-    keys = Object.keys(obj);
-  } catch (err) {
-    return [['[keys]', () => `[Threw: ${messageOf(err)}]`]];
-  }
-  return keys.map((key) => [key, () => readProperty(obj, key)]);
-}
-
-function mapEntries(map: Map<unknown, unknown>): [string, () => unknown][] {
-  const out: [string, () => unknown][] = [];
-  for (const [key, value] of map) out.push([typeof key === 'string' ? key : stringOf(key), () => value]);
-  return out;
 }
 
 /** Error fields of a record, all strings. */
