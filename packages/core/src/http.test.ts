@@ -465,11 +465,35 @@ describe('exactly one HttpResponse', () => {
     const lines: string[] = [];
     const logger = createLogger({ destination: { write: (l) => lines.push(l) }, logUncaught: false });
     const http = createHttpLogging({ logger });
-    const server = createServer((req, res) => http.handle(req, res, () => http.handle(req, res, () => res.end('ok'))));
+    const handled: boolean[] = [];
+    const server = createServer((req, res) => {
+      handled.push(http.isHandled(req));
+      http.handle(req, res, () => {
+        handled.push(http.isHandled(req));
+        http.handle(req, res, () => res.end('ok'));
+      });
+    });
     await request(server).get('/twice');
     await new Promise((resolve) => setTimeout(resolve, 30));
     expect(lines.map((l) => (JSON.parse(l) as RecordOf).context)).toEqual(['HttpRequest', 'HttpResponse']);
-    expect(http.isHandled).toBeTypeOf('function');
+    expect(handled).toEqual([false, true]);
+  });
+
+  it('keeps the first recorded error, and takes none once the HttpResponse is written', async () => {
+    const outcomes: boolean[] = [];
+    let after: (() => boolean) | undefined;
+    const h = serve((req, res) => {
+      outcomes.push(h.http.recordError(req, new Error('first')), h.http.recordError(req, new Error('second')));
+      expect(h.http.exchangeState(req)).toMatchObject({ hasError: true, responseLogged: false });
+      after = () => h.http.recordError(req, new Error('too late'));
+      res.statusCode = 500;
+      res.end('no');
+    });
+    await request(h.server).get('/fails');
+    const records = await h.settled();
+    expect(outcomes).toEqual([true, false]);
+    expect(after?.()).toBe(false);
+    expect(byContext(records, 'HttpResponse')).toEqual([expect.objectContaining({ errorMessage: 'first', statusCode: 500 })]);
   });
 
   it('under many concurrent requests, each with its own traceId', async () => {

@@ -81,13 +81,25 @@ export interface HttpView {
 const EXCHANGE = Symbol('loglane.exchange');
 type WithExchange = IncomingMessage & { [EXCHANGE]?: Exchange };
 
+/** What an adapter may ask about a request's HttpResponse (see `HttpLogging.exchangeState`). */
+export interface HttpExchangeState {
+  /** The HttpResponse has been written, or the request ended without one (an ignored health check). */
+  readonly responseLogged: boolean;
+  /** An error was recorded for the HttpResponse. */
+  readonly hasError: boolean;
+  /** The recorded error, when `hasError`. */
+  readonly error: unknown;
+}
+
 /** One request/response pair in flight. */
-class Exchange {
+class Exchange implements HttpExchangeState {
   readonly start = performance.now();
   requestLogged = false;
   responseLogged = false;
   error: unknown;
   hasError = false;
+  /** method, originalUrl, ip, userAgent: the same on both records, worked out once. */
+  common: DetailFields | undefined;
   responseValue: unknown;
   hasResponseValue = false;
   readonly chunks: Buffer[] = [];
@@ -204,12 +216,21 @@ export class HttpLogging {
     });
   }
 
-  /** Attaches an error to the request's HttpResponse (error fields, level by status). */
-  recordError(req: IncomingMessage, error: unknown): void {
+  /**
+   * Attaches an error to the request's HttpResponse (error fields, level by status). The first error
+   * wins; returns whether this one was recorded (false when one already was, or the response is written).
+   */
+  recordError(req: IncomingMessage, error: unknown): boolean {
     const exchange = (req as WithExchange)[EXCHANGE];
-    if (!exchange || exchange.hasError) return;
+    if (!exchange || exchange.hasError || exchange.responseLogged) return false;
     exchange.error = error;
     exchange.hasError = true;
+    return true;
+  }
+
+  /** The state of the request's HttpResponse, or `undefined` for a request `handle` has not seen. */
+  exchangeState(req: IncomingMessage): HttpExchangeState | undefined {
+    return (req as WithExchange)[EXCHANGE];
   }
 
   /** Gives the response body as a value (what the handler returned), saving a parse of the bytes. */
@@ -250,7 +271,7 @@ export class HttpLogging {
     if (!this.logRequestBody) return false;
     const req = exchange.req;
     if (parsedBodyOf(exchange) !== undefined || (req as { body?: unknown }).body !== undefined) return false;
-    return sendsBody(req) && !req.readableEnded;
+    return hasRequestBody(req) && !req.readableEnded;
   }
 
   /**
@@ -275,7 +296,7 @@ export class HttpLogging {
     exchange.requestLogged = true;
     exchange.context.beforeRecord = undefined;
     const { req } = exchange;
-    const fields = this.commonFields(exchange);
+    const fields = { ...this.commonFields(exchange) };
     if (this.logRequestHeaders) fields.requestHeaders = req.headers;
     if (this.logRequestBody) {
       const body = requestBodyOf(exchange);
@@ -302,7 +323,7 @@ export class HttpLogging {
     if (exchange.ignored && !failed) return;
     runInContext(exchange.context, () => {
       if (!exchange.requestLogged) this.logRequest(exchange);
-      const fields = this.commonFields(exchange);
+      const fields = { ...this.commonFields(exchange) };
       fields.statusCode = statusCode;
       fields.latencyMs = Math.round(performance.now() - exchange.start);
       const route = safeCall(exchange.view, exchange.view?.route);
@@ -328,6 +349,7 @@ export class HttpLogging {
   }
 
   private commonFields(exchange: Exchange): DetailFields {
+    if (exchange.common) return exchange.common;
     const { req, view } = exchange;
     const fields: DetailFields = {
       method: req.method ?? 'GET',
@@ -337,6 +359,7 @@ export class HttpLogging {
     if (ip !== undefined) fields.ip = ip;
     const userAgent = headerValue(req.headers['user-agent']);
     if (userAgent !== undefined) fields.userAgent = userAgent;
+    exchange.common = fields;
     return fields;
   }
 }
@@ -364,7 +387,7 @@ function pathOf(url: string | undefined): string {
 }
 
 /** The request carries a body by its headers: a length above zero, or a transfer coding (RFC 9112 §6). */
-function sendsBody(req: IncomingMessage): boolean {
+export function hasRequestBody(req: IncomingMessage): boolean {
   const length = req.headers['content-length'];
   return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
 }
@@ -401,7 +424,7 @@ function isEmptyObject(value: unknown): boolean {
 function requestBodyOf(exchange: Exchange): unknown {
   const { req } = exchange;
   const body = parsedBodyOf(exchange);
-  if (!sendsBody(req)) {
+  if (!hasRequestBody(req)) {
     // Express 4's parsers set `{}` on requests without a body: that is no body, not an empty one.
     return body === undefined || isEmptyObject(body) ? undefined : body;
   }

@@ -11,6 +11,7 @@ import {
   clientIp,
   createHttpLogging,
   createLogger,
+  hasRequestBody,
 } from '@loglane/core';
 import { BODY_FAILED, type LoglaneErrorHandler, createErrorHandler } from './errors.js';
 
@@ -123,12 +124,6 @@ function trackRoute(req: Tracked): void {
   if (current !== undefined) req.route = current;
 }
 
-/** The request carries a body by its headers: a length above zero, or a transfer coding. */
-function sendsBody(req: IncomingMessage): boolean {
-  const length = req.headers['content-length'];
-  return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
-}
-
 /** Core's view of one Express request. */
 class ExpressView implements HttpView {
   private ipCache: string | undefined;
@@ -152,7 +147,7 @@ class ExpressView implements HttpView {
     // A body parser that failed (bad JSON, too large) leaves Express 4's `{}` placeholder behind.
     if (req[BODY_FAILED] === true) return undefined;
     // Express 4's parsers set that placeholder before they read: a body not read yet is not parsed yet.
-    if (!req.readableEnded && sendsBody(req)) return undefined;
+    if (!req.readableEnded && hasRequestBody(req)) return undefined;
     return req.body;
   }
 

@@ -94,10 +94,11 @@ export class LoglaneLoggerService implements LoggerService {
  */
 function mergedIntoResponse(draft: RecordDraft): boolean {
   const state = currentRequestState();
-  if (!state || state.finished) return false;
+  const exchange = state?.http.exchangeState(state.raw);
+  if (!state || !exchange || exchange.responseLogged) return false;
   const logged = draft.error;
-  if (!state.hasError) return recordRequestError(state.raw, logged ?? draft.message);
-  const recorded = state.error;
+  if (!exchange.hasError) return recordRequestError(state.raw, logged ?? draft.message);
+  const recorded = exchange.error;
   if (logged === recorded) return true;
   if (recorded instanceof Error && typeof logged === 'object' && logged !== null) {
     const l = logged as { stack?: unknown; message?: unknown };

@@ -18,11 +18,6 @@ export interface RequestState {
   handler?: string;
   /** The route template from Nest's metadata (used when the HTTP framework names none). */
   metadataRoute?: string;
-  /** The error the HttpResponse will carry, once one is recorded. */
-  error?: unknown;
-  hasError: boolean;
-  /** Set once the HttpResponse has been written (or the request was let go). */
-  finished: boolean;
 }
 
 // Symbol.for: the CommonJS and the ESM build of this package must find the same state.
@@ -47,7 +42,7 @@ export function stateOf(req: object | undefined): RequestState | undefined {
 
 /** Starts the state of a request (the middleware does this once per request). */
 export function createState(raw: IncomingMessage, http: HttpLogging): RequestState {
-  const state: RequestState = { http, raw, hasError: false, finished: false };
+  const state: RequestState = { http, raw };
   (raw as WithState)[STATE] = state;
   return state;
 }
@@ -98,20 +93,14 @@ export function noteRequest(req: object | undefined): void {
  */
 export function recordRequestError(req: object | undefined, error: unknown): boolean {
   const state = stateOf(req);
-  if (!state || state.hasError || state.finished) return false;
-  state.error = error;
-  state.hasError = true;
-  state.http.recordError(state.raw, error);
-  return true;
+  return state !== undefined && state.http.recordError(state.raw, error);
 }
-
-type MetadataReader = { getMetadata?: (key: string, target: object) => unknown };
 
 /** `Reflect.getMetadata('path', …)`, read only if reflect-metadata is loaded (Nest loads it). */
 function pathMetadata(target: object): string | undefined {
-  const reader = Reflect as unknown as MetadataReader;
-  if (typeof reader.getMetadata !== 'function') return undefined;
-  const value = reader.getMetadata('path', target);
+  const getMetadata: unknown = Reflect.get(Reflect, 'getMetadata');
+  if (typeof getMetadata !== 'function') return undefined;
+  const value: unknown = getMetadata.call(Reflect, 'path', target);
   if (typeof value === 'string') return value;
   if (Array.isArray(value) && typeof value[0] === 'string') return value[0];
   return undefined;

@@ -37,12 +37,6 @@ export function startRequest(runtime: LoglaneRuntime, req: IncomingMessage, res:
     },
     viewOf(req, state),
   );
-  // Registered after core's own listeners, so `finished` means the HttpResponse is written.
-  const finished = (): void => {
-    state.finished = true;
-  };
-  res.once('finish', finished);
-  res.once('close', finished);
 }
 
 type ExpressLike = {

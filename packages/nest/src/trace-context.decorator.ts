@@ -53,7 +53,7 @@ export function WithTraceContext(options: WithTraceContextOptions = {}): MethodD
 
 /** Copies reflect-metadata entries (Nest's decorators store theirs on the function) to the wrapper. */
 function copyMetadata(from: object, to: object): void {
-  const api = Reflect as unknown as MetadataApi;
+  const api: MetadataApi = Reflect;
   if (!api.getOwnMetadataKeys || !api.getOwnMetadata || !api.defineMetadata) return;
   for (const key of api.getOwnMetadataKeys(from)) api.defineMetadata(key, api.getOwnMetadata(key, from), to);
 }
