@@ -117,6 +117,31 @@ describe('a library logger cannot reconfigure stdout (defect 3)', () => {
   });
 });
 
+describe('two copies of core in one process (both builds, or a library with its own copy)', () => {
+  it('share one stdout and one set of hooks; the app configures through one, the other cannot change it; every line arrives', async () => {
+    const second = compileCore();
+    try {
+      const records = 4000;
+      const result = await runFixture({
+        scenario: 'two-copies',
+        core,
+        reader: { kind: 'late', marker: 'exiting', delayMs: 300 },
+        env: { FIXTURE_RECORDS: String(records), FIXTURE_PROCESS: JSON.stringify({ exitDeadlineMs: 20_000 }), LOGLANE_CORE_2: second.entry },
+      });
+      expect(result.code).toBe(0);
+      const data = marker(result, 'exiting').data;
+      expect(data).toMatchObject({ sameStdout: true, threw: true });
+      // The second copy's logger added no listener of its own.
+      expect(data.after).toEqual(data.before);
+      expect((data.before as { sigterm: number }).sigterm).toBe(1);
+      expectRecordsInOrder(result.lines, records);
+      expect(result.tail).toBe('');
+    } finally {
+      second.remove();
+    }
+  });
+});
+
 describe('a file that hits its size limit and stays there (defects 4 and 16)', () => {
   /** Lines in the file: whole records, at most one cut line (ended by the `\n` loglane adds), never two glued. */
   function checkFile(path: string): { records: Record<string, unknown>[]; cut: string[] } {
