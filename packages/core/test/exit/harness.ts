@@ -133,10 +133,10 @@ export function runFixture(options: RunOptions): Promise<RunResult> {
     stdio: ['pipe', options.stdoutFd ?? 'pipe', 'pipe'],
     env: { ...process.env, ...options.env, LOGLANE_CORE: options.core.entry, NODE_OPTIONS: '' },
   });
-  const stdout = child.stdout ?? new PassThrough();
+  // With `stdoutFd` there is no pipe to read: an empty stream stands in for it.
+  const stdout = child.stdout ?? new PassThrough().end();
   const stderrStream = child.stderr;
   if (!stderrStream) throw new Error('spawn gave no stderr pipe');
-  if (!child.stdout) stdout.end();
   const keepLines = options.keepLines ?? true;
   const lines: string[] = [];
   const lineTimes: number[] = [];
