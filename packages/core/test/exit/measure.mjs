@@ -99,7 +99,7 @@ const floods = [
 for (const [title, options] of floods) {
   const result = await run(
     'flood',
-    { FIXTURE_RECORDS: '200000', FIXTURE_DESTINATION: JSON.stringify({ ...options, exitDeadlineMs: 500 }) },
+    { FIXTURE_RECORDS: '200000', FIXTURE_PROCESS: JSON.stringify({ ...options, exitDeadlineMs: 500 }) },
     false,
     ['--expose-gc'],
   );
