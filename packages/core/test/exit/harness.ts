@@ -5,7 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { PassThrough } from 'node:stream';
+import { PassThrough, type Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
@@ -90,7 +90,7 @@ export interface RunOptions {
    * An fd to give the child as its stdout (a file, /dev/null) instead of a pipe; `reader` is then
    * ignored and no lines are collected.
    */
-  stdoutFd?: number;
+  stdoutFd?: number | Writable;
   /** Keep every stdout line in `lines` (default); false only counts them through `onLine`. */
   keepLines?: boolean;
   /** Shell commands run before the child's `node` (such as `ulimit -S -f 64`), through `/bin/sh`. */
