@@ -251,7 +251,8 @@ function exceptionEndsProcess(): boolean {
 function installMonitor(s: ProcessState): void {
   if (s.monitorInstalled) return;
   s.monitorInstalled = true;
-  process.on('uncaughtExceptionMonitor', (error, origin) => {
+  // Prepended: the fatal record is queued and flushed before any monitor of the app's runs (one may exit).
+  process.prependListener('uncaughtExceptionMonitor', (error, origin) => {
     if (!exceptionEndsProcess()) return;
     const reporter = s.uncaughtReporter;
     if (reporter && s.settings.logUncaught) {
