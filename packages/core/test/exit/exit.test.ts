@@ -64,7 +64,7 @@ describe('every way a process ends, with a reader 500 ms late', () => {
     expectReaderWasLate(result, 'exiting');
   });
 
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
     it(`${signal} with no handler of the app's: all 20,000 arrive and the child still dies by ${signal}`, async () => {
       const result = await runFixture({
         scenario: 'signal',
