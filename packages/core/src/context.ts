@@ -2,6 +2,7 @@
 // a request or a job. Entered with `run`, never `enterWith`, so a context cannot leak past its work.
 
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { sharedTraceStorage } from './process.js';
 
 /** Ids and per-request state that every record written inside the context carries. */
 export interface TraceContext {
@@ -21,11 +22,8 @@ export interface TraceContext {
 
 // One storage per process even when both the CommonJS and the ESM build of @loglane/core are
 // loaded (the dual-package hazard): otherwise a Nest app importing one build and a helper
-// requiring the other would each see no context.
-const STORAGE_KEY = Symbol.for('@loglane/core/trace-context@1');
-type Holder = { [STORAGE_KEY]?: AsyncLocalStorage<TraceContext> };
-const holder = globalThis as Holder;
-const storage: AsyncLocalStorage<TraceContext> = (holder[STORAGE_KEY] ??= new AsyncLocalStorage<TraceContext>());
+// requiring the other would each see no context. process.ts keeps it with the other process-wide state.
+const storage = sharedTraceStorage(() => new AsyncLocalStorage<TraceContext>());
 
 /** The trace context of the code that is running, if any. */
 export function getTraceContext(): TraceContext | undefined {

@@ -49,7 +49,9 @@ export {
 export type { HeaderBag, RunWithTraceOptions, TraceOptions, Traceparent } from './trace.js';
 export { DEFAULT_IGNORE, HttpLogging, clientIp, createHttpLogging, hasRequestBody } from './http.js';
 export type { HttpExchangeState, HttpLoggingOptions, HttpView, IgnoreRule } from './http.js';
-export { FdDestination, createFdDestination, stdoutDestination } from './destination.js';
+export { FdDestination } from './fd-destination.js';
+export { configureProcess, createFdDestination, stdoutDestination } from './process.js';
+export type { ProcessOptions } from './process.js';
 export type { Destination, DestinationOptions, LineSink } from './destination.js';
 export { prettyLine } from './pretty.js';
 export { propagateTrace, withTraceHeaders } from './outbound.js';

@@ -6,16 +6,10 @@ import { LEVEL, MESSAGE } from 'triple-beam';
 import winston from 'winston';
 import TransportStream from 'winston-transport';
 import { getTraceContext } from './context.js';
-import {
-  type Destination,
-  type DestinationOptions,
-  type DropReporter,
-  type LineSink,
-  getCaptureSink,
-  stdoutDestination,
-} from './destination.js';
+import type { Destination, DestinationOptions, DropReporter, LineSink } from './destination.js';
 import { type LogMeta, type RecordDraft, RecordEncoder, WINSTON_LEVEL_RANKS, loglaneFormat } from './format.js';
 import { prettyLine } from './pretty.js';
+import { getCaptureSink, joinStdout, setUncaughtReporter } from './process.js';
 import { type RedactOptions, Redactor } from './redact.js';
 import { LEVEL_RANK, type LogLevel, isLogLevel } from './schema.js';
 import { isError } from './serialize.js';
@@ -384,15 +378,12 @@ function errorMessageOf(err: Error): unknown {
   }
 }
 
+/** A LineSink is this logger's own; `'stdout'` or options join the process's shared stdout (see `joinStdout`). */
 function resolveSink(destination: LoglaneOptions['destination']): LineSink {
-  if (destination === undefined || destination === 'stdout') return stdoutDestination();
+  if (destination === undefined || destination === 'stdout') return joinStdout();
   if (typeof (destination as Partial<LineSink>).write === 'function') return destination as LineSink;
-  return stdoutDestination(destination as Omit<DestinationOptions, 'fd'>);
+  return joinStdout(destination as Omit<DestinationOptions, 'fd'>);
 }
-
-// One fatal reporter per process, even when both the CommonJS and the ESM build make loggers.
-const UNCAUGHT_KEY = Symbol.for('@loglane/core/uncaught-reporter@1');
-type UncaughtHolder = { [UNCAUGHT_KEY]?: true };
 
 /**
  * Creates a logger. With no options it writes loglane JSON records to stdout at level `info`.
@@ -426,26 +417,17 @@ export function createLogger(options: LoglaneOptions = {}): LoglaneLogger {
   const logger = new Logger(core, options.context ?? 'app');
 
   if (reportsDrops(sink)) {
-    sink.setDropReporter((count) =>
-      encoder.encode(
-        { level: 'warn', context: 'loglane', message: `stdout reader was too slow: dropped ${count} lines`, fields: { droppedLines: count } },
-        undefined,
-      ),
+    sink.setDropReporter((count, cause) =>
+      encoder.encode({ level: 'warn', context: 'loglane', message: `dropped ${count} log lines: ${cause}`, fields: { droppedLines: count } }, undefined),
     );
   }
   if (wantsPretty && production) {
     logger.warn('pretty output is ignored when NODE_ENV=production; writing JSON');
   }
-  const holder = globalThis as UncaughtHolder;
-  if (options.logUncaught !== false && !holder[UNCAUGHT_KEY]) {
-    holder[UNCAUGHT_KEY] = true;
-    // prepend: the record must be queued before the destination's own monitor flushes.
-    process.prependListener('uncaughtExceptionMonitor', (err, origin) => {
-      try {
-        logger.fatal(`${origin}: ${err instanceof Error ? err.message : String(err)}`, err instanceof Error ? err : { thrown: err });
-      } catch {
-        // Logging a fatal error must never replace it with another.
-      }
+  if (options.logUncaught !== false) {
+    // One reporter per process (process.ts), used only for an exception that ends the process.
+    setUncaughtReporter((err, origin) => {
+      logger.fatal(`${origin}: ${err instanceof Error ? err.message : String(err)}`, err instanceof Error ? err : { thrown: err });
     });
   }
   return logger;

@@ -45,7 +45,7 @@ describe('every way a process ends, with a reader 500 ms late', () => {
       scenario: 'exit',
       core,
       reader: { kind: 'late', marker: 'exiting', delayMs: LATE_MS },
-      env: { FIXTURE_DESTINATION: LOSSLESS },
+      env: { FIXTURE_PROCESS: LOSSLESS },
     });
     expect(result.code).toBe(0);
     expectAllRecords(result);
@@ -57,20 +57,20 @@ describe('every way a process ends, with a reader 500 ms late', () => {
       scenario: 'natural',
       core,
       reader: { kind: 'late', marker: 'exiting', delayMs: LATE_MS },
-      env: { FIXTURE_DESTINATION: LOSSLESS },
+      env: { FIXTURE_PROCESS: LOSSLESS },
     });
     expect(result.code).toBe(0);
     expectAllRecords(result);
     expectReaderWasLate(result, 'exiting');
   });
 
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
     it(`${signal} with no handler of the app's: all 20,000 arrive and the child still dies by ${signal}`, async () => {
       const result = await runFixture({
         scenario: 'signal',
         core,
         reader: { kind: 'late', marker: 'logged', delayMs: LATE_MS },
-        env: { FIXTURE_DESTINATION: LOSSLESS },
+        env: { FIXTURE_PROCESS: LOSSLESS },
         onMarker: (name, child) => {
           if (name === 'logged') child.kill(signal);
         },
@@ -87,7 +87,7 @@ describe('every way a process ends, with a reader 500 ms late', () => {
       scenario: 'signal',
       core,
       reader: { kind: 'late', marker: 'logged', delayMs: LATE_MS },
-      env: { FIXTURE_DESTINATION: LOSSLESS, FIXTURE_SECOND_DESTINATION: '1' },
+      env: { FIXTURE_PROCESS: LOSSLESS, FIXTURE_SECOND_DESTINATION: '1' },
       onMarker: (name, child) => {
         if (name === 'logged') child.kill('SIGTERM');
       },
@@ -101,7 +101,7 @@ describe('every way a process ends, with a reader 500 ms late', () => {
       scenario: 'own-sigterm',
       core,
       reader: { kind: 'late', marker: 'logged', delayMs: LATE_MS },
-      env: { FIXTURE_DESTINATION: LOSSLESS },
+      env: { FIXTURE_PROCESS: LOSSLESS },
       onMarker: (name, child) => {
         if (name === 'logged') child.kill('SIGTERM');
       },
@@ -118,7 +118,7 @@ describe('every way a process ends, with a reader 500 ms late', () => {
       scenario: 'exit-listener',
       core,
       reader: { kind: 'late', marker: 'exiting', delayMs: LATE_MS },
-      env: { FIXTURE_DESTINATION: LOSSLESS },
+      env: { FIXTURE_PROCESS: LOSSLESS },
     });
     expect(result.code).toBe(0);
     const records = expectAllRecords(result);
@@ -131,7 +131,7 @@ describe('every way a process ends, with a reader 500 ms late', () => {
       scenario: 'uncaught',
       core,
       reader: { kind: 'late', marker: 'exiting', delayMs: LATE_MS },
-      env: { FIXTURE_DESTINATION: LOSSLESS },
+      env: { FIXTURE_PROCESS: LOSSLESS },
     });
     expect(result.code).toBe(1);
     const records = expectAllRecords(result);
@@ -149,7 +149,7 @@ describe('every way a process ends, with a reader 500 ms late', () => {
       scenario: 'rejection',
       core,
       reader: { kind: 'late', marker: 'exiting', delayMs: LATE_MS },
-      env: { FIXTURE_DESTINATION: LOSSLESS },
+      env: { FIXTURE_PROCESS: LOSSLESS },
     });
     expect(result.code).toBe(1);
     const records = expectAllRecords(result);
@@ -170,7 +170,7 @@ describe('an uncaught exception the app handles', () => {
       core,
       // The reader comes back long after the exit deadline: only a process that is ending may give up on it.
       reader: { kind: 'late', marker: 'exiting', delayMs: 1000 },
-      env: { FIXTURE_RECORDS: String(count), FIXTURE_DESTINATION: JSON.stringify({ exitDeadlineMs: 200 }) },
+      env: { FIXTURE_RECORDS: String(count), FIXTURE_PROCESS: JSON.stringify({ exitDeadlineMs: 200 }) },
       onLine: (line, child) => {
         if (line.includes(`"record ${count - 1}"`)) child.stdin?.end('all arrived\n');
       },
@@ -195,7 +195,7 @@ describe('a reader that never reads', () => {
       nodeArgs: ['--expose-gc'],
       env: {
         FIXTURE_RECORDS: String(flood),
-        FIXTURE_DESTINATION: JSON.stringify({ maxBufferChars: MAX_BUFFER_CHARS, exitDeadlineMs: DEADLINE_MS }),
+        FIXTURE_PROCESS: JSON.stringify({ maxBufferChars: MAX_BUFFER_CHARS, exitDeadlineMs: DEADLINE_MS }),
       },
       timeoutMs: 50_000,
     });
@@ -242,7 +242,7 @@ describe('a reader that never reads', () => {
       scenario: 'natural',
       core,
       reader: { kind: 'never' },
-      env: { FIXTURE_RECORDS: '5000', FIXTURE_DESTINATION: JSON.stringify({ exitDeadlineMs: deadline }) },
+      env: { FIXTURE_RECORDS: '5000', FIXTURE_PROCESS: JSON.stringify({ exitDeadlineMs: deadline }) },
     });
     expect(result.code).toBe(0);
     const waited = result.exitedAt - marker(result, 'exiting').at;
@@ -294,7 +294,7 @@ describe('sync mode', () => {
       scenario: 'sync-stuck',
       core,
       reader: { kind: 'never' },
-      env: { FIXTURE_RECORDS: '3000', FIXTURE_DESTINATION: JSON.stringify({ sync: true, exitDeadlineMs: 300 }) },
+      env: { FIXTURE_RECORDS: '3000', FIXTURE_PROCESS: JSON.stringify({ sync: true, exitDeadlineMs: 300 }) },
       timeoutMs: 20_000,
     });
     expect(result.timedOut).toBe(false);
@@ -325,7 +325,7 @@ describe('the drop report', () => {
       scenario: 'drop-report',
       core,
       reader: { kind: 'late', marker: 'logged', delayMs: 300 },
-      env: { FIXTURE_RECORDS: String(logged), FIXTURE_DESTINATION: JSON.stringify({ maxBufferChars: 16_384 }) },
+      env: { FIXTURE_RECORDS: String(logged), FIXTURE_PROCESS: JSON.stringify({ maxBufferChars: 16_384 }) },
       onLine: (line, child) => {
         if (reportedAt === undefined && line.includes('"droppedLines"')) {
           reportedAt = performance.now();

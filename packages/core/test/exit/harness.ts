@@ -5,6 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
+import { PassThrough, type Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
@@ -85,6 +86,15 @@ export interface RunOptions {
   onLine?: (line: string, child: ChildProcess) => void;
   /** The child is killed (and the test fails) after this long. */
   timeoutMs?: number;
+  /**
+   * An fd to give the child as its stdout (a file, /dev/null) instead of a pipe; `reader` is then
+   * ignored and no lines are collected.
+   */
+  stdoutFd?: number | Writable;
+  /** Keep every stdout line in `lines` (default); false only counts them through `onLine`. */
+  keepLines?: boolean;
+  /** Shell commands run before the child's `node` (such as `ulimit -S -f 64`), through `/bin/sh`. */
+  shellPrefix?: string;
 }
 
 /** A marker the fixture wrote to stderr, with the parent's clock when it arrived. */
@@ -114,13 +124,20 @@ export interface RunResult {
 
 /** Spawns the fixture, runs the reader plan, and resolves when the child has exited and its output is read. */
 export function runFixture(options: RunOptions): Promise<RunResult> {
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), FIXTURE, options.scenario], {
-    stdio: ['pipe', 'pipe', 'pipe'],
+  const args = [...(options.nodeArgs ?? []), FIXTURE, options.scenario];
+  const [command, commandArgs] =
+    options.shellPrefix === undefined
+      ? [process.execPath, args]
+      : ['/bin/sh', ['-c', `${options.shellPrefix}; exec "$0" "$@"`, process.execPath, ...args]];
+  const child = spawn(command, commandArgs, {
+    stdio: ['pipe', options.stdoutFd ?? 'pipe', 'pipe'],
     env: { ...process.env, ...options.env, LOGLANE_CORE: options.core.entry, NODE_OPTIONS: '' },
   });
-  const stdout = child.stdout;
+  // With `stdoutFd` there is no pipe to read: an empty stream stands in for it.
+  const stdout = child.stdout ?? new PassThrough().end();
   const stderrStream = child.stderr;
-  if (!stdout || !stderrStream) throw new Error('spawn gave no stdio pipes');
+  if (!stderrStream) throw new Error('spawn gave no stderr pipe');
+  const keepLines = options.keepLines ?? true;
   const lines: string[] = [];
   const lineTimes: number[] = [];
   const markers: Marker[] = [];
@@ -136,8 +153,10 @@ export function runFixture(options: RunOptions): Promise<RunResult> {
     const parts = (tail + chunk).split('\n');
     tail = parts.pop() ?? '';
     for (const line of parts) {
-      lines.push(line);
-      lineTimes.push(now);
+      if (keepLines) {
+        lines.push(line);
+        lineTimes.push(now);
+      }
       options.onLine?.(line, child);
       if (reader.kind === 'close-after-first-line' && lines.length === 1) stdout.destroy();
     }
