@@ -5,7 +5,7 @@
 import type { TraceContext } from './context.js';
 import { getTraceContext } from './context.js';
 import { isoNow } from './clock.js';
-import { type EncodedLine, type LineCapBudget, NO_LIMIT, fitLine } from './line-cap.js';
+import { type EncodedLine, type LineCapBudget, NO_LIMIT, fitLine, mayCut } from './line-cap.js';
 import { LineNames, isLibraryName } from './meta-names.js';
 import { type LogMeta, type PreparedDraft, type RecordDraft, isJsonText, prepareDraft } from './record-draft.js';
 import { type PathNode, type Redactor, stepPaths } from './redact.js';
@@ -38,6 +38,13 @@ interface MetaKey {
   readonly library: boolean;
   /** Redacted by name. */
   readonly sensitive: boolean;
+  /** Shared by the cached keys of one lower-cased name; absent for keys past the cache's bound. */
+  readonly slot: NameSlot | undefined;
+}
+
+/** Which record last wrote a lower-cased metadata name (keys equal once lower-cased share one). */
+interface NameSlot {
+  stamp: number;
 }
 
 /** Compiled once per logger; `encode` is the per-record hot path. */
@@ -53,6 +60,12 @@ export class RecordEncoder {
   private readonly contextJson = new Map<string, string>();
   private readonly metaKeys = new Map<string, MetaKey>();
   private readonly censorJson: string;
+  /** Lower-cased metadata names of the cached keys; as bounded as the key cache. */
+  private readonly nameSlots = new Map<string, NameSlot>();
+  /** Numbers the records written, for `NameSlot.stamp`. */
+  private metaStamp = 0;
+  /** A record's metadata is being written (a getter that logs makes a nested record). */
+  private writingMeta = false;
   /** The id fields of the last trace context written: records of one request reuse them. */
   private lastTrace: TraceContext | undefined;
   private lastTraceJson = '';
@@ -78,7 +91,7 @@ export class RecordEncoder {
     const timestamp = isoNow();
     const prepared = prepareDraft(draft, this.values, this.maxLineBytes);
     const encoded = this.build(draft, prepared, trace, timestamp);
-    return fitLine(encoded, this.maxLineBytes, this.redactor);
+    return fitLine(encoded, this.maxLineBytes, this.redactor, this.label, this.version);
   }
 
   private build(draft: RecordDraft, prepared: PreparedDraft, trace: TraceContext | undefined, timestamp: string): EncodedLine {
@@ -87,7 +100,12 @@ export class RecordEncoder {
       body: `{"timestamp":"${timestamp}","level":"${draft.level}","context":${this.quoteContext(draft.context)},"message":`,
       cuts: [],
       truncated: prepared.messageCut,
-      essentials: { timestamp, level: draft.level, context: draft.context, label: this.label, version: this.version, trace, http: prepared.fields },
+      timestamp,
+      draft,
+      fields: prepared.fields,
+      trace,
+      message: '',
+      originalUrl: undefined,
     };
     this.text(line, prepared.message, budget.ranks[MESSAGE_RANK] ?? NO_LIMIT, MESSAGE_RANK, 'message');
     line.body += this.staticPart;
@@ -133,12 +151,14 @@ export class RecordEncoder {
       cut = true;
       line.truncated = true;
     }
+    if (name === 'message') line.message = text;
+    else if (name === 'originalUrl') line.originalUrl = text;
     const json = JSON.stringify(cut ? text + CUT_MARKER : text);
     if (rank === undefined) line.body += json;
     else {
       const start = line.body.length;
       line.body += json;
-      line.cuts.push({ start, end: line.body.length, text, cut, rank, name });
+      if (mayCut(rank, text.length)) line.cuts.push({ start, end: line.body.length, text, cut, rank });
     }
   }
 
@@ -150,7 +170,7 @@ export class RecordEncoder {
     const json = plain && !cut ? text : JSON.stringify(cut ? text + CUT_MARKER : text);
     const start = line.body.length;
     line.body += json;
-    line.cuts.push({ start, end: line.body.length, text, cut, rank });
+    if (mayCut(rank, text.length)) line.cuts.push({ start, end: line.body.length, text, cut, rank });
   }
 
   private field(line: EncodedLine, spec: FieldSpec, value: unknown, budget: LineCapBudget): void {
@@ -182,13 +202,30 @@ export class RecordEncoder {
     }
   }
 
+  /** The names written so far of a record whose keys before `index` were checked by stamp (none when nested). */
+  private namesUpTo(keys: readonly string[], index: number, stamp: number, nested: boolean): LineNames {
+    const names = new LineNames(keys, Math.ceil(this.maxLineBytes / MIN_META_ENTRY_CHARS) + 1);
+    if (nested) return names;
+    for (let i = 0; i < index; i++) {
+      const known = this.metaKeys.get(keys[i] as string);
+      if (known?.slot !== undefined && known.slot.stamp === stamp) names.add(known.lower);
+    }
+    return names;
+  }
+
   private metaKey(key: string): MetaKey {
     let known = this.metaKeys.get(key);
     if (known === undefined) {
       const lower = key.toLowerCase();
-      known = { head: `,${JSON.stringify(key)}:`, lower, library: isLibraryName(lower), sensitive: this.redactor.isSensitiveKey(key) };
       // Keys may come from clients (`logger.info('q', req.query)`): bound the cache.
-      if (this.metaKeys.size < META_KEY_CACHE_LIMIT) this.metaKeys.set(key, known);
+      const cached = this.metaKeys.size < META_KEY_CACHE_LIMIT;
+      let slot: NameSlot | undefined;
+      if (cached) {
+        slot = this.nameSlots.get(lower);
+        if (slot === undefined) this.nameSlots.set(lower, (slot = { stamp: 0 }));
+      }
+      known = { head: `,${JSON.stringify(key)}:`, lower, library: isLibraryName(lower), sensitive: this.redactor.isSensitiveKey(key), slot };
+      if (cached) this.metaKeys.set(key, known);
     }
     return known;
   }
@@ -201,11 +238,28 @@ export class RecordEncoder {
       line.body += ',"meta_error":"metadata keys could not be read"';
       return;
     }
+    // A getter read while writing this record may log another: that one keeps its names in a list of its own.
+    const nested = this.writingMeta;
+    this.writingMeta = true;
+    try {
+      this.metaEntries(line, meta, keys, nested, skipKey, limit);
+    } finally {
+      this.writingMeta = nested;
+    }
+  }
+
+  /**
+   * Writes the metadata entries. Names are checked against those already written in one of two ways:
+   * a stamp on the cached key's lower-cased name (one property per key, the common case), or, from the
+   * first key that needs renaming or is not cached, a `LineNames` list that knows how to rename.
+   */
+  private metaEntries(line: EncodedLine, meta: LogMeta, keys: readonly string[], nested: boolean, skipKey: string | undefined, limit: number): void {
     const paths = this.redactor.paths ? [this.redactor.paths] : undefined;
-    // Collisions are possible only between two keys; a lone key is renamed only for a library name.
-    const names = keys.length > 1 ? new LineNames(keys, Math.ceil(this.maxLineBytes / MIN_META_ENTRY_CHARS) + 1) : undefined;
     const stopAt = line.body.length + this.maxLineBytes;
-    for (const key of keys) {
+    const stamp = ++this.metaStamp;
+    let names: LineNames | undefined;
+    for (let index = 0; index < keys.length; index++) {
+      const key = keys[index] as string;
       // Past the cap the line cannot fit whatever comes next: stop reading keys (a string or a
       // 100 000-key object passed as metadata costs no more than the cap).
       if (line.body.length > stopAt) {
@@ -222,9 +276,15 @@ export class RecordEncoder {
       if (value === undefined || typeof value === 'function' || typeof value === 'symbol') continue;
       const known = this.metaKey(key);
       let head = known.head;
-      if (known.library || names?.has(known.lower) === true) {
-        head = `,${JSON.stringify(names ? names.rename(key) : `meta_${key}`)}:`;
-      } else names?.add(known.lower);
+      if (names === undefined) {
+        const slot = known.slot;
+        if (!nested && slot !== undefined && !known.library && slot.stamp !== stamp) slot.stamp = stamp;
+        else names = this.namesUpTo(keys, index, stamp, nested);
+      }
+      if (names !== undefined) {
+        if (known.library || names.has(known.lower)) head = `,${JSON.stringify(names.rename(key))}:`;
+        else names.add(known.lower);
+      }
       // The user paths that continue below this key (`user.ssn` continues below `user`).
       const next: PathNode[] | undefined = paths && stepPaths(paths, key);
       if (known.sensitive || next?.some((n) => n.terminal) === true) {

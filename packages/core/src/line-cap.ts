@@ -4,7 +4,8 @@
 
 import type { TraceContext } from './context.js';
 import type { Redactor } from './redact.js';
-import type { DetailFields, LogLevel } from './schema.js';
+import type { RecordDraft } from './record-draft.js';
+import type { DetailFields } from './schema.js';
 import { CUT_MARKER, cutString, redactAndCut, stringOf } from './serialize.js';
 
 export const NO_LIMIT = Number.MAX_SAFE_INTEGER;
@@ -25,27 +26,25 @@ export interface CuttableValue {
   readonly cut: boolean;
   /** Cut rank of the field (schema.ts); `-1` for a metadata value. */
   readonly rank: number;
-  /** The library field it is, for the fields the last-resort line keeps. */
-  readonly name?: string | undefined;
 }
 
-/** What the last-resort line is made from. */
-export interface LineEssentials {
-  readonly timestamp: string;
-  readonly level: LogLevel;
-  readonly context: string;
-  readonly label: string;
-  readonly version: string | undefined;
-  readonly trace: TraceContext | undefined;
-  readonly http: DetailFields | undefined;
-}
-
-/** A record encoded once: its JSON text without the closing brace, and the values that may be cut. */
+/**
+ * A record encoded once: its JSON text without the closing brace, the values that may be cut, and
+ * what the last-resort line is made from.
+ */
 export interface EncodedLine {
   body: string;
   readonly cuts: CuttableValue[];
   truncated: boolean;
-  readonly essentials: LineEssentials;
+  readonly timestamp: string;
+  readonly draft: Pick<RecordDraft, 'level' | 'context'>;
+  /** The library fields, error fields included. */
+  readonly fields: DetailFields | undefined;
+  readonly trace: TraceContext | undefined;
+  /** The redacted message text, uncut (the last-resort line cuts it). */
+  message: string;
+  /** The redacted URL text of an HTTP record, uncut. */
+  originalUrl: string | undefined;
 }
 
 // Ever tighter limits, tried in turn when a line is over its cap: bodies first, then stacks, then the rest.
@@ -55,6 +54,17 @@ const SHRINK_STEPS: readonly LineCapBudget[] = [
   { ranks: [64, 64, 1024, 1024, 256, 1024, 2048], meta: 256 },
   { ranks: [0, 0, 256, 256, 64, 256, 256], meta: 32 },
 ];
+/** The least each rank (and, last, metadata) is cut to: a value no longer than this is never cut. */
+const SMALLEST_LIMITS: readonly number[] = [
+  ...Array.from({ length: 7 }, (_, rank) => Math.min(...SHRINK_STEPS.map((step) => step.ranks[rank] ?? NO_LIMIT))),
+  Math.min(...SHRINK_STEPS.map((step) => step.meta)),
+];
+
+/** Whether the line cap may ever cut a value of this length at this rank (`-1`: metadata). */
+export function mayCut(rank: number, length: number): boolean {
+  return length > (SMALLEST_LIMITS[rank < 0 ? 7 : rank] ?? 0);
+}
+
 /** Character limits of the last-resort line, tried in turn until it fits (JSON escapes can make a character 6 bytes). */
 const MINIMAL_LIMITS = [256, 64, 16, 0] as const;
 
@@ -75,14 +85,14 @@ function fits(line: string, maxLineBytes: number): boolean {
 }
 
 /** The line (ending in `\n`) of an encoded record, cut to fit `maxLineBytes`. */
-export function fitLine(encoded: EncodedLine, maxLineBytes: number, redactor: Redactor): string {
+export function fitLine(encoded: EncodedLine, maxLineBytes: number, redactor: Redactor, label: string, version: string | undefined): string {
   const line = escapeSeparators(encoded.truncated ? `${encoded.body},"truncated":true}\n` : `${encoded.body}}\n`);
   if (fits(line, maxLineBytes)) return line;
   for (const budget of SHRINK_STEPS) {
     const cutLine = escapeSeparators(`${recut(encoded, budget)},"truncated":true}\n`);
     if (fits(cutLine, maxLineBytes)) return cutLine;
   }
-  return minimal(encoded, maxLineBytes, redactor);
+  return minimal(encoded, maxLineBytes, redactor, label, version);
 }
 
 /** The body with every cuttable value cut to its limit in `budget`, from its encoded text. */
@@ -103,10 +113,11 @@ function recut(encoded: EncodedLine, budget: LineCapBudget): string {
  * Last resort when even tight limits do not fit: the fields every record has, and `truncated`. The
  * message and URL are cut from their redacted text, so no part of a credential survives the cut.
  */
-function minimal(encoded: EncodedLine, maxLineBytes: number, redactor: Redactor): string {
-  const { timestamp, level, context, label, version, trace, http } = encoded.essentials;
-  const message = encoded.cuts.find((value) => value.name === 'message')?.text ?? '';
-  const url = encoded.cuts.find((value) => value.name === 'originalUrl')?.text;
+function minimal(encoded: EncodedLine, maxLineBytes: number, redactor: Redactor, label: string, version: string | undefined): string {
+  const { timestamp, trace, fields: http } = encoded;
+  const { level, context } = encoded.draft;
+  const message = encoded.message;
+  const url = encoded.originalUrl;
   let line = '';
   for (const limit of MINIMAL_LIMITS) {
     const fields: Record<string, string> = {
