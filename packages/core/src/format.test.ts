@@ -352,6 +352,24 @@ describe('loglaneFormat in your own winston logger', () => {
     return { logger, lines };
   }
 
+  it('hands transports with formats of their own the redacted fields of the line, and keeps npm levels for filtering', () => {
+    const stream = new PassThrough();
+    const written: string[] = [];
+    stream.on('data', (chunk: Buffer) => written.push(chunk.toString('utf8')));
+    const logger = winston.createLogger({
+      level: 'silly',
+      format: loglaneFormat({ encoder: encoder({ label: 'worker' }) }),
+      transports: [new winston.transports.Stream({ stream, level: 'http', format: winston.format.json() })],
+    });
+    logger.log('http', 'login', { user: 'ada', password: 'hunter2', auth: { token: 't0k3n' } });
+    logger.silly('below the transport level', { password: 'hunter2' });
+    expect(written).toHaveLength(1);
+    const record = JSON.parse(written[0] ?? '') as Record<string, unknown>;
+    expect(record).toMatchObject({ level: 'info', message: 'login', label: 'worker', user: 'ada', password: '[REDACTED]', auth: '[REDACTED]' });
+    expect(written[0]).not.toContain('hunter2');
+    expect(written[0]).not.toContain('t0k3n');
+  });
+
   it('makes a Stream transport write one loglane line per record', () => {
     const { logger, lines } = ownLogger();
     runWithTraceContext(

@@ -7,6 +7,7 @@ import TransportStream from 'winston-transport';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type LoglaneOptions, createLogger } from './logger.js';
 import { LEVELS, type LogLevel, checkRecord } from './schema.js';
+import { getTraceContext } from './context.js';
 import { runWithTraceContext } from './trace.js';
 
 afterEach(() => {
@@ -279,6 +280,48 @@ describe('app transports receive the encoded record, never the caller\'s metadat
     logger.warn('careful', { password: 'hunter2' });
     expect(upper.infos[0]).toMatchObject({ message: 'CAREFUL', password: '[REDACTED]' });
     expect(plain.infos[0]).toMatchObject({ message: 'careful', password: '[REDACTED]' });
+  });
+});
+
+describe('the winston API writes like the facade', () => {
+  it('runs the trace context\'s before-first-record hook, so a request\'s HttpRequest comes first', () => {
+    const { lines, logger } = capture();
+    runWithTraceContext(() => {
+      const context = getTraceContext();
+      if (context) context.beforeRecord = () => logger.write({ level: 'info', context: 'HttpRequest', message: 'GET /', fields: { method: 'GET', originalUrl: '/' } });
+      logger.winston.info('first app line');
+      logger.winston.info('second app line');
+    });
+    expect(lines.map((l) => parse(l).message)).toEqual(['GET /', 'first app line', 'second app line']);
+  });
+
+  it('keeps key names apart when a metadata getter logs a record of its own while the first is written', () => {
+    const { lines, logger } = capture();
+    logger.info('outer', {
+      id: 1,
+      get note(): string {
+        logger.info('inner', { id: 'a', ID: 'b', Route: 'r' });
+        return 'n';
+      },
+      Id: 2,
+    });
+    const [inner, outer] = lines;
+    expect(inner?.endsWith(',"id":"a","meta_ID":"b","meta_Route":"r"}\n')).toBe(true);
+    expect(outer?.endsWith(',"id":1,"note":"n","meta_Id":2}\n')).toBe(true);
+  });
+
+  it('pretty output shows the redacted record', () => {
+    vi.stubEnv('NODE_ENV', 'development');
+    const { lines, logger } = capture({ pretty: true });
+    logger.info('login', { password: 'hunter2', note: 'Bearer abc.def.ghi' });
+    logger.winston.info('login', { password: 'hunter2' });
+    expect(lines).toHaveLength(2);
+    for (const line of lines) {
+      expect(line).not.toContain('hunter2');
+      // eslint-disable-next-line no-control-regex -- ANSI colour codes start with ESC
+      expect(line.replace(/\u001b\[[0-9;]*m/g, '')).toContain('password=[REDACTED]');
+    }
+    expect(lines[0]).not.toContain('abc.def.ghi');
   });
 });
 

@@ -3,7 +3,7 @@
 // winston bridge, to any transports the app added to `logger.winston`.
 
 import type winston from 'winston';
-import { getTraceContext } from './context.js';
+import { type TraceContext, getTraceContext } from './context.js';
 import {
   type Destination,
   type DestinationOptions,
@@ -143,17 +143,13 @@ class LoggerCore {
     this.encoder = encoder;
     this.sink = sink;
     this.pretty = pretty;
-    this.bridge = new WinstonBridge(this.gate, encoder, (line) => this.writeLine(line));
+    this.bridge = new WinstonBridge(this.gate, encoder, (line) => this.writeLine(line), () => runBeforeRecord(getTraceContext()));
   }
 
   /** Encodes a record once; the line, pretty output, the test capture and app transports all get that encoding. */
   emit(draft: RecordDraft): void {
     const trace = getTraceContext();
-    if (trace?.beforeRecord) {
-      const before = trace.beforeRecord;
-      trace.beforeRecord = undefined;
-      before();
-    }
+    runBeforeRecord(trace);
     const line = this.encoder.encode(draft, trace);
     this.writeLine(line);
     if (this.bridge.hasTransports) this.bridge.dispatch(draft.level, line);
@@ -163,6 +159,15 @@ class LoggerCore {
     const capture = getCaptureSink();
     if (capture) capture.write(line);
     else this.sink.write(this.pretty ? prettyLine(line) : line);
+  }
+}
+
+/** Runs, once, what the trace context asks to be done before its first record (the HTTP core's `HttpRequest`). */
+function runBeforeRecord(trace: TraceContext | undefined): void {
+  if (trace?.beforeRecord) {
+    const before = trace.beforeRecord;
+    trace.beforeRecord = undefined;
+    before();
   }
 }
 

@@ -20,12 +20,20 @@ export class WinstonBridge {
   /** Transports the app added; our own line transport is not among them. */
   private extraTransports: TransportStream[] = [];
 
-  constructor(gate: LevelGate, encoder: RecordEncoder, writeLine: LineWriter) {
+  /**
+   * @param beforeRecord runs before each record of the winston API is encoded, as before each record
+   *   of the facade (it writes a request's `HttpRequest` record ahead of the request's first app line)
+   */
+  constructor(gate: LevelGate, encoder: RecordEncoder, writeLine: LineWriter, beforeRecord: () => void) {
     const own = new LineTransport(writeLine);
+    const before = winston.format((info) => {
+      beforeRecord();
+      return info;
+    })();
     this.winston = winston.createLogger({
       levels: WINSTON_LEVEL_RANKS,
       level: gate.level,
-      format: loglaneFormat({ encoder }),
+      format: winston.format.combine(before, loglaneFormat({ encoder })),
       transports: [own],
       exitOnError: false,
     });
