@@ -312,6 +312,28 @@ describe('the byte cap', () => {
     expect(reads).toBe(readsWhenItFits);
   });
 
+  it('reads the keys of a 100 000-key metadata object once, and no more values than the cap can hold', () => {
+    const wide = Object.fromEntries(Array.from({ length: 100_000 }, (_, i) => [`Key${i}`, i]));
+    let ownKeys = 0;
+    let reads = 0;
+    const meta = new Proxy(wide, {
+      ownKeys(target) {
+        ownKeys += 1;
+        return Reflect.ownKeys(target);
+      },
+      get(target, key, receiver) {
+        reads += 1;
+        return Reflect.get(target, key, receiver) as unknown;
+      },
+    });
+    const { line, record } = encode({ meta }, { maxLineBytes: 4096 });
+    expect(Buffer.byteLength(line)).toBeLessThanOrEqual(4096);
+    expect(record.truncated).toBe(true);
+    expect(ownKeys).toBe(1);
+    // `err`, `error` (the error keys), then the entries up to the cap.
+    expect(reads).toBeLessThan(4096 / 6);
+  });
+
   it('measures a line after escaping: characters that escape to 6 bytes still fit the cap', () => {
     for (const ch of ['\u2028', '\u0085', '\u0001', '"']) {
       const { line, record } = encode({ message: ch.repeat(2000), context: ch.repeat(300), meta: { k: ch.repeat(2000) } }, { maxLineBytes: 1024 });
