@@ -98,7 +98,7 @@ export class RecordEncoder {
     const budget = this.baseBudget;
     const line: EncodedLine = {
       body: `{"timestamp":"${timestamp}","level":"${draft.level}","context":${this.quoteContext(draft.context)},"message":`,
-      cuts: [],
+      cuts: undefined,
       truncated: prepared.messageCut,
       timestamp,
       draft,
@@ -158,7 +158,7 @@ export class RecordEncoder {
     else {
       const start = line.body.length;
       line.body += json;
-      if (mayCut(rank, text.length)) line.cuts.push({ start, end: line.body.length, text, cut, rank });
+      if (mayCut(rank, text.length)) (line.cuts ??= []).push({ start, end: line.body.length, text, cut, rank });
     }
   }
 
@@ -170,7 +170,7 @@ export class RecordEncoder {
     const json = plain && !cut ? text : JSON.stringify(cut ? text + CUT_MARKER : text);
     const start = line.body.length;
     line.body += json;
-    if (mayCut(rank, text.length)) line.cuts.push({ start, end: line.body.length, text, cut, rank });
+    if (mayCut(rank, text.length)) (line.cuts ??= []).push({ start, end: line.body.length, text, cut, rank });
   }
 
   private field(line: EncodedLine, spec: FieldSpec, value: unknown, budget: LineCapBudget): void {

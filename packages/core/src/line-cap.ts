@@ -34,7 +34,8 @@ export interface CuttableValue {
  */
 export interface EncodedLine {
   body: string;
-  readonly cuts: CuttableValue[];
+  /** The values the cap may cut, in line order; `undefined` when there is none. */
+  cuts: CuttableValue[] | undefined;
   truncated: boolean;
   readonly timestamp: string;
   readonly draft: Pick<RecordDraft, 'level' | 'context'>;
@@ -100,7 +101,7 @@ function recut(encoded: EncodedLine, budget: LineCapBudget): string {
   const body = encoded.body;
   let out = '';
   let pos = 0;
-  for (const value of encoded.cuts) {
+  for (const value of encoded.cuts ?? []) {
     const limit = value.rank < 0 ? budget.meta : (budget.ranks[value.rank] ?? NO_LIMIT);
     if (value.text.length <= limit) continue;
     out += body.slice(pos, value.start) + JSON.stringify(cutString(value.text, limit) + CUT_MARKER);
