@@ -164,7 +164,8 @@ export class RecordEncoder {
 
   /** Appends JSON text (`plain`) or a JSON string of it that the line cap may cut further. */
   private jsonText(line: EncodedLine, text: string, truncated: boolean, plain: boolean, rank: number): void {
-    const cut = text.endsWith(CUT_MARKER);
+    // Only a truncated value can end with the marker (and checking costs a scan of a two-byte search).
+    const cut = truncated && text.endsWith(CUT_MARKER);
     if (cut) text = text.slice(0, -CUT_MARKER.length);
     if (truncated) line.truncated = true;
     const json = plain && !cut ? text : JSON.stringify(cut ? text + CUT_MARKER : text);
