@@ -64,6 +64,7 @@ describe('docs/record-schema.md', () => {
   it('shows the lines the code writes', () => {
     const examples = [
       lineOf((l) => l.info('imported', { level: 'gold', statusCode: '201', traceId: 'mine' })),
+      lineOf((l) => l.info('created', { orderId: 'o-1', OrderId: 'o-2', TraceId: 'mine' })),
       lineOf(
         (l) =>
           l.write({

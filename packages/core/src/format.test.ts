@@ -153,6 +153,48 @@ describe('library fields are protected', () => {
   });
 });
 
+describe('no two keys equal once lower-cased (issue #10 item 3)', () => {
+  it('renames a metadata key that equals a library field ignoring case', () => {
+    const { line, record } = encode({ meta: { TraceId: 'mine', Message: 'hi', LEVEL: 'x', statuscode: 7 } }, {}, trace);
+    expect(line).toContain('"meta_TraceId":"mine","meta_Message":"hi","meta_LEVEL":"x","meta_statuscode":7');
+    expect(record).toMatchObject({ traceId: 'trace-1', message: 'm', level: 'info' });
+    expect(checkRecord(record)).toEqual([]);
+  });
+
+  it('keeps the first of two keys that collide once lower-cased, and renames the later ones', () => {
+    const { line } = encode({ meta: { orderId: 1, OrderId: 2, ORDERID: 3, meta_orderid: 4 } });
+    // The exact tail of the line docs/record-schema.md shows.
+    expect(line.endsWith(',"orderId":1,"meta_meta_OrderId":2,"meta_meta_meta_ORDERID":3,"meta_orderid":4}\n')).toBe(true);
+  });
+
+  it('renames case variants of library fields past the names the metadata already uses', () => {
+    const { line } = encode({ meta: { Level: 'a', meta_level: 'b', META_LEVEL: 'c' } });
+    expect(line.endsWith(',"meta_meta_Level":"a","meta_level":"b","meta_meta_META_LEVEL":"c"}\n')).toBe(true);
+  });
+
+  it('redacts a renamed sensitive key like any other', () => {
+    const { line } = encode({ meta: { password: 'p1', Password: 'p2' } });
+    expect(line.endsWith(',"password":"[REDACTED]","meta_Password":"[REDACTED]"}\n')).toBe(true);
+  });
+
+  it('never writes two keys equal once lower-cased, whatever keys a client sends', () => {
+    const names = ['id', 'Id', 'ID', 'iD', 'meta_id', 'Meta_Id', 'traceid', 'TRACEID', 'meta_traceId', 'route', 'Route', 'user', 'USER'];
+    for (let round = 0; round < 200; round++) {
+      // A query string or JSON body parsed into metadata: keys chosen by the client, in any order.
+      const query: Record<string, unknown> = JSON.parse(
+        JSON.stringify(Object.fromEntries(names.filter(() => Math.random() < 0.6).sort(() => Math.random() - 0.5).map((n, i) => [n, i]))),
+      ) as Record<string, unknown>;
+      const { line, record } = encode({ meta: query }, {}, trace);
+      const keys = Object.keys(record).map((k) => k.toLowerCase());
+      expect(new Set(keys).size, line).toBe(keys.length);
+      expect(line.match(/"[^"]+":/g)?.length, line).toBe(keys.length);
+      expect(checkRecord(record)).toEqual([]);
+      // Every value the client sent is still on the line, under some name.
+      expect(Object.values(record).filter((v) => typeof v === 'number').sort()).toEqual(Object.values(query).sort());
+    }
+  });
+});
+
 describe('errors', () => {
   it('turns the error of a draft into string error fields', () => {
     const err = Object.assign(new TypeError('bad input'), { code: 'E_INPUT' });
@@ -222,6 +264,76 @@ describe('the byte cap', () => {
     expect(record.message).toBe(`call with Bearer [REDACTED]${CUT_MARKER}`);
   });
 
+  it('cuts the last-resort message after redacting it: no part of a JWT survives (issue #8, defect 9)', () => {
+    const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1c2VyLTEiLCJyb2xlIjoiYWRtaW4ifQ.c2lnbmF0dXJlLXNpZ25hdHVyZS1zaWduYXR1cmU';
+    const meta = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`key${i}`, i]));
+    // The token starts before the 256-character cut of the last-resort line and ends after it.
+    const message = `${'x'.repeat(230)} ${jwt} tail`;
+    const url = `/callback/${'p'.repeat(230)}${jwt}`;
+    const { line, record } = encode(
+      { message, meta, context: 'HttpResponse', fields: { method: 'GET', originalUrl: url, statusCode: 200, latencyMs: 1 } },
+      { maxLineBytes: 1024 },
+      trace,
+    );
+    expect(Buffer.byteLength(line)).toBeLessThanOrEqual(1024);
+    expect(record).toMatchObject({ method: 'GET', statusCode: 200, truncated: true });
+    expect(line).not.toContain('eyJhbGciOiJIUzI1NiJ9');
+    expect(line).not.toContain('eyJ');
+    expect(record.message).toBe(`${'x'.repeat(230)} [REDACTED] tail${CUT_MARKER}`);
+  });
+
+  it('re-cuts what was encoded to fit the cap, without reading the values again', () => {
+    let reads = 0;
+    const meta = {
+      items: Array.from({ length: 20 }, (_, i) => ({
+        get value(): string {
+          reads += 1;
+          return `item-${i}`;
+        },
+      })),
+      big: {
+        get payload(): string {
+          reads += 1;
+          return 'y'.repeat(5000);
+        },
+      },
+      note: 'n'.repeat(3000),
+    };
+    const draft = { meta, fields: { requestBody: { body: 'b'.repeat(3000) } } };
+    encode(draft, { maxLineBytes: 262_144 });
+    const readsWhenItFits = reads;
+    reads = 0;
+    const { line, record } = encode(draft, { maxLineBytes: 2048 });
+    expect(Buffer.byteLength(line)).toBeLessThanOrEqual(2048);
+    expect(record.truncated).toBe(true);
+    expect(checkRecord(record)).toEqual([]);
+    // Each getter read once, as for a line that fits: the line was shrunk from the first encoding.
+    expect(readsWhenItFits).toBe(21);
+    expect(reads).toBe(readsWhenItFits);
+  });
+
+  it('reads the keys of a 100 000-key metadata object once, and no more values than the cap can hold', () => {
+    const wide = Object.fromEntries(Array.from({ length: 100_000 }, (_, i) => [`Key${i}`, i]));
+    let ownKeys = 0;
+    let reads = 0;
+    const meta = new Proxy(wide, {
+      ownKeys(target) {
+        ownKeys += 1;
+        return Reflect.ownKeys(target);
+      },
+      get(target, key, receiver) {
+        reads += 1;
+        return Reflect.get(target, key, receiver) as unknown;
+      },
+    });
+    const { line, record } = encode({ meta }, { maxLineBytes: 4096 });
+    expect(Buffer.byteLength(line)).toBeLessThanOrEqual(4096);
+    expect(record.truncated).toBe(true);
+    expect(ownKeys).toBe(1);
+    // `err`, `error` (the error keys), then the entries up to the cap.
+    expect(reads).toBeLessThan(4096 / 6);
+  });
+
   it('measures a line after escaping: characters that escape to 6 bytes still fit the cap', () => {
     for (const ch of ['\u2028', '\u0085', '\u0001', '"']) {
       const { line, record } = encode({ message: ch.repeat(2000), context: ch.repeat(300), meta: { k: ch.repeat(2000) } }, { maxLineBytes: 1024 });
@@ -261,6 +373,24 @@ describe('loglaneFormat in your own winston logger', () => {
     });
     return { logger, lines };
   }
+
+  it('hands transports with formats of their own the redacted fields of the line, and keeps npm levels for filtering', () => {
+    const stream = new PassThrough();
+    const written: string[] = [];
+    stream.on('data', (chunk: Buffer) => written.push(chunk.toString('utf8')));
+    const logger = winston.createLogger({
+      level: 'silly',
+      format: loglaneFormat({ encoder: encoder({ label: 'worker' }) }),
+      transports: [new winston.transports.Stream({ stream, level: 'http', format: winston.format.json() })],
+    });
+    logger.log('http', 'login', { user: 'ada', password: 'hunter2', auth: { token: 't0k3n' } });
+    logger.silly('below the transport level', { password: 'hunter2' });
+    expect(written).toHaveLength(1);
+    const record = JSON.parse(written[0] ?? '') as Record<string, unknown>;
+    expect(record).toMatchObject({ level: 'info', message: 'login', label: 'worker', user: 'ada', password: '[REDACTED]', auth: '[REDACTED]' });
+    expect(written[0]).not.toContain('hunter2');
+    expect(written[0]).not.toContain('t0k3n');
+  });
 
   it('makes a Stream transport write one loglane line per record', () => {
     const { logger, lines } = ownLogger();

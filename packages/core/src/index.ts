@@ -26,8 +26,12 @@ export type {
 } from './schema.js';
 export { createLogger } from './logger.js';
 export type { LoglaneLogger, LoglaneOptions } from './logger.js';
-export { RecordEncoder, JsonText, loglaneFormat } from './format.js';
-export type { RecordDraft, LogMeta, EncoderOptions, LoglaneFormatOptions } from './format.js';
+export { RecordEncoder } from './encoder.js';
+export type { EncoderOptions } from './encoder.js';
+export { JsonText } from './record-draft.js';
+export type { RecordDraft, LogMeta } from './record-draft.js';
+export { loglaneFormat } from './winston-format.js';
+export type { LoglaneFormatOptions } from './winston-format.js';
 export { Redactor } from './redact.js';
 export type { RedactOptions } from './redact.js';
 export { describeError, CUT_MARKER } from './serialize.js';

@@ -2,10 +2,12 @@
 // the winston API, pretty output, and the options' defaults.
 
 import { LEVEL, MESSAGE } from 'triple-beam';
+import winston from 'winston';
 import TransportStream from 'winston-transport';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type LoglaneOptions, createLogger } from './logger.js';
 import { LEVELS, type LogLevel, checkRecord } from './schema.js';
+import { getTraceContext } from './context.js';
 import { runWithTraceContext } from './trace.js';
 
 afterEach(() => {
@@ -221,6 +223,141 @@ describe('winston transports added by the app', () => {
     expect(() => logger.info('still logged', meta)).not.toThrow();
     expect(parse(lines[0])).toMatchObject({ ok: 1, bad: '[Threw: getter]' });
     expect(collector.infos[0]).toMatchObject({ ok: 1, message: 'still logged' });
+  });
+});
+
+describe('app transports receive the encoded record, never the caller\'s metadata (issue #8, defect 2)', () => {
+  const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1LTEifQ.c2lnbmF0dXJlLXNpZ25hdHVyZQ';
+
+  it('gets the redacted fields of the line, from the facade and from the winston API', () => {
+    const { lines, logger } = capture();
+    const collector = new Collector();
+    logger.winston.add(collector);
+    const meta = { user: 'ada', password: 'hunter2', authorization: `Bearer ${jwt}`, note: `token ${jwt}`, nested: { secret: 's3' } };
+    logger.info('login', meta);
+    logger.winston.info('login via winston', meta);
+    expect(collector.infos).toHaveLength(2);
+    for (const [i, info] of collector.infos.entries()) {
+      const { [LEVEL]: level, [MESSAGE]: line, ...fields } = info;
+      expect(line).toBe(lines[i]?.slice(0, -1));
+      expect(level).toBe('info');
+      // Exactly the line's fields: redacted, objects as their JSON text.
+      expect(fields).toEqual(parse(lines[i]));
+      const seen = JSON.stringify(fields);
+      for (const secret of ['hunter2', 'eyJhbGciOiJIUzI1NiJ9', 's3']) expect(seen).not.toContain(secret);
+    }
+    expect(meta.password).toBe('hunter2');
+  });
+
+  it('gets every field of an HTTP record: status, method, ids, latency', () => {
+    const { lines, logger } = capture();
+    const collector = new Collector();
+    logger.winston.add(collector);
+    runWithTraceContext(
+      () =>
+        logger.write({
+          level: 'info',
+          context: 'HttpResponse',
+          message: 'POST /login 201',
+          fields: { method: 'POST', originalUrl: `/login?access_token=${jwt}`, statusCode: 201, latencyMs: 7, requestBody: { password: 'hunter2' } },
+        }),
+      { globalTraceId: 'g-http' },
+    );
+    const info = collector.infos[0];
+    expect(info).toMatchObject({ context: 'HttpResponse', method: 'POST', statusCode: 201, latencyMs: 7, globalTraceId: 'g-http' });
+    expect(typeof info?.traceId).toBe('string');
+    expect(JSON.stringify(info)).not.toContain('hunter2');
+    expect(JSON.stringify(info)).not.toContain(jwt);
+    expect(info?.[MESSAGE]).toBe(lines[0]?.slice(0, -1));
+  });
+
+  it('keeps each transport\'s own format, on its own copy', () => {
+    const { logger } = capture();
+    const upper = new Collector({ format: winston.format((info) => ({ ...info, message: String(info.message).toUpperCase() }))() });
+    const plain = new Collector();
+    logger.winston.add(upper);
+    logger.winston.add(plain);
+    logger.warn('careful', { password: 'hunter2' });
+    expect(upper.infos[0]).toMatchObject({ message: 'CAREFUL', password: '[REDACTED]' });
+    expect(plain.infos[0]).toMatchObject({ message: 'careful', password: '[REDACTED]' });
+  });
+});
+
+describe('the winston API writes like the facade', () => {
+  it('runs the trace context\'s before-first-record hook, so a request\'s HttpRequest comes first', () => {
+    const { lines, logger } = capture();
+    runWithTraceContext(() => {
+      const context = getTraceContext();
+      if (context) context.beforeRecord = () => logger.write({ level: 'info', context: 'HttpRequest', message: 'GET /', fields: { method: 'GET', originalUrl: '/' } });
+      logger.winston.info('first app line');
+      logger.winston.info('second app line');
+    });
+    expect(lines.map((l) => parse(l).message)).toEqual(['GET /', 'first app line', 'second app line']);
+  });
+
+  it('keeps key names apart when a metadata getter logs a record of its own while the first is written', () => {
+    const { lines, logger } = capture();
+    logger.info('outer', {
+      id: 1,
+      get note(): string {
+        logger.info('inner', { id: 'a', ID: 'b', Route: 'r' });
+        return 'n';
+      },
+      Id: 2,
+    });
+    const [inner, outer] = lines;
+    expect(inner?.endsWith(',"id":"a","meta_ID":"b","meta_Route":"r"}\n')).toBe(true);
+    expect(outer?.endsWith(',"id":1,"note":"n","meta_Id":2}\n')).toBe(true);
+  });
+
+  it('pretty output shows the redacted record', () => {
+    vi.stubEnv('NODE_ENV', 'development');
+    const { lines, logger } = capture({ pretty: true });
+    logger.info('login', { password: 'hunter2', note: 'Bearer abc.def.ghi' });
+    logger.winston.info('login', { password: 'hunter2' });
+    expect(lines).toHaveLength(2);
+    for (const line of lines) {
+      expect(line).not.toContain('hunter2');
+      // eslint-disable-next-line no-control-regex -- ANSI colour codes start with ESC
+      expect(line.replace(/\u001b\[[0-9;]*m/g, '')).toContain('password=[REDACTED]');
+    }
+    expect(lines[0]).not.toContain('abc.def.ghi');
+  });
+});
+
+describe('one level for the logger and logger.winston (issue #8, defect 13)', () => {
+  it('logger.winston.level = "debug" turns debug records on', () => {
+    const { lines, logger } = capture({ level: 'info' });
+    logger.winston.level = 'debug';
+    expect(logger.level).toBe('debug');
+    expect(logger.isLevelEnabled('debug')).toBe(true);
+    logger.debug('now written');
+    logger.child('Worker').debug('by children too');
+    expect(lines.map((l) => parse(l).message)).toEqual(['now written', 'by children too']);
+  });
+
+  it('logger.level is what winston and its transports read', () => {
+    const { lines, logger } = capture({ level: 'info' });
+    const collector = new Collector();
+    logger.winston.add(collector);
+    logger.level = 'error';
+    expect(logger.winston.level).toBe('error');
+    logger.winston.warn('dropped');
+    logger.warn('dropped too');
+    logger.winston.error('kept');
+    expect(lines.map((l) => parse(l).message)).toEqual(['kept']);
+    expect(collector.infos.map((i) => i.message)).toEqual(['kept']);
+  });
+
+  it('refuses a level loglane does not have, from either side', () => {
+    const { logger } = capture({ level: 'info' });
+    expect(() => {
+      logger.winston.level = 'silly';
+    }).toThrow(/unknown level "silly"/);
+    expect(() => {
+      logger.level = 'loud' as LogLevel;
+    }).toThrow(/unknown level "loud"/);
+    expect(logger.level).toBe('info');
   });
 });
 

@@ -1,18 +1,19 @@
-// createLogger: a winston logger whose records are loglane lines. Calls are gated on level before
-// any work; a record is encoded once and handed straight to the destination and to any transports
-// the app added to `logger.winston`.
+// createLogger and the logger facade: calls are gated on level before any work; a record is encoded
+// once and that line goes to the destination (or the test capture, or pretty output) and, through the
+// winston bridge, to any transports the app added to `logger.winston`.
 
-import { LEVEL, MESSAGE } from 'triple-beam';
-import winston from 'winston';
-import TransportStream from 'winston-transport';
-import { getTraceContext } from './context.js';
+import type winston from 'winston';
+import { type TraceContext, getTraceContext } from './context.js';
 import type { Destination, DestinationOptions, DropReporter, LineSink } from './destination.js';
-import { type LogMeta, type RecordDraft, RecordEncoder, WINSTON_LEVEL_RANKS, loglaneFormat } from './format.js';
+import { RecordEncoder } from './encoder.js';
+import { LevelGate } from './level-gate.js';
+import type { LogMeta, RecordDraft } from './record-draft.js';
 import { prettyLine } from './pretty.js';
 import { getCaptureSink, joinStdout, setUncaughtReporter } from './process.js';
 import { type RedactOptions, Redactor } from './redact.js';
 import { LEVEL_RANK, type LogLevel, isLogLevel } from './schema.js';
 import { isError } from './serialize.js';
+import { WinstonBridge } from './winston-bridge.js';
 
 /** Options of `createLogger`. Every option has a default; `createLogger()` writes JSON to stdout. */
 export interface LoglaneOptions {
@@ -37,8 +38,11 @@ export interface LoglaneOptions {
    */
   context?: string;
   /**
-   * Where lines go: `'stdout'` (shared, bounded, flushed on exit), options for the stdout
-   * destination, or any `LineSink`.
+   * Where lines go: `'stdout'` (the process's shared stdout: bounded, flushed on exit), or any
+   * `LineSink` (this logger's own, e.g. `createFdDestination({ fd })`). `{ sync: true }` writes this
+   * logger's stdout lines before each call returns. The other stdout settings (`maxBufferChars`,
+   * `exitDeadlineMs`, `handleExit`) belong to the application: set them with `configureProcess`;
+   * given here they are ignored, with one note on stderr.
    * @default 'stdout'
    */
   destination?: 'stdout' | Omit<DestinationOptions, 'fd'> | LineSink;
@@ -68,8 +72,10 @@ export interface LoglaneOptions {
    */
   pretty?: boolean;
   /**
-   * Write a `fatal` record for an uncaught exception or unhandled rejection before the process ends.
-   * Installed once per process, by the first logger created with it on: one crash, one record.
+   * Offer this logger to write the `fatal` record of an uncaught exception or unhandled rejection that
+   * ends the process (one record per crash, written by the first logger that offered; an exception the
+   * app handles with its own `uncaughtException` listener gets none). `configureProcess({ logUncaught:
+   * false })` turns the record off for the whole process.
    * @default true
    */
   logUncaught?: boolean;
@@ -117,14 +123,12 @@ const MAX_LINE = 262_144;
 
 /** Settings shared by a root logger and all its children. */
 class LoggerCore {
-  rank: number;
+  readonly gate: LevelGate;
   readonly encoder: RecordEncoder;
   readonly sink: LineSink;
   readonly pretty: boolean;
   readonly maxBodyBytes: number;
-  readonly winston: winston.Logger;
-  /** Transports the app added; our own destination transport is not among them. */
-  extraTransports: TransportStream[] = [];
+  readonly bridge: WinstonBridge;
 
   constructor(
     level: LogLevel,
@@ -133,135 +137,36 @@ class LoggerCore {
     pretty: boolean,
     maxBodyBytes: number,
   ) {
-    this.rank = LEVEL_RANK[level];
+    this.gate = new LevelGate(level);
     this.maxBodyBytes = maxBodyBytes;
     this.encoder = encoder;
     this.sink = sink;
     this.pretty = pretty;
-    const own = new SinkTransport(sink, pretty);
-    this.winston = winston.createLogger({
-      levels: WINSTON_LEVEL_RANKS,
-      level,
-      format: loglaneFormat({ encoder }),
-      transports: [own],
-      exitOnError: false,
-    });
-    this.trackTransports(own);
+    this.bridge = new WinstonBridge(this.gate, encoder, (line) => this.writeLine(line), () => runBeforeRecord(getTraceContext()));
   }
 
-  /** Keeps `extraTransports` in step with `winston.add/remove/clear`, so the hot path reads an array. */
-  private trackTransports(own: TransportStream): void {
-    const w = this.winston;
-    const refresh = (): void => {
-      this.extraTransports = w.transports.filter((t) => t !== own);
-    };
-    const add = w.add.bind(w);
-    const remove = w.remove.bind(w);
-    const clear = w.clear.bind(w);
-    w.add = (transport) => {
-      const result = add(transport);
-      refresh();
-      return result;
-    };
-    w.remove = (transport) => {
-      const result = remove(transport);
-      refresh();
-      return result;
-    };
-    w.clear = () => {
-      const result = clear();
-      refresh();
-      return result;
-    };
-  }
-
+  /** Encodes a record once; the line, pretty output, the test capture and app transports all get that encoding. */
   emit(draft: RecordDraft): void {
     const trace = getTraceContext();
-    if (trace?.beforeRecord) {
-      const before = trace.beforeRecord;
-      trace.beforeRecord = undefined;
-      before();
-    }
+    runBeforeRecord(trace);
     const line = this.encoder.encode(draft, trace);
+    this.writeLine(line);
+    if (this.bridge.hasTransports) this.bridge.dispatch(draft.level, line);
+  }
+
+  writeLine(line: string): void {
     const capture = getCaptureSink();
     if (capture) capture.write(line);
     else this.sink.write(this.pretty ? prettyLine(line) : line);
-    if (this.extraTransports.length > 0) this.dispatch(draft, line, trace);
-  }
-
-  /** Hands the record to app-added transports the way winston-transport's own `_write` would. */
-  private dispatch(draft: RecordDraft, line: string, trace: ReturnType<typeof getTraceContext>): void {
-    // Filled in place rather than spread: a spread of a copy plus symbol keys costs several times more.
-    const info = readableCopy(draft.meta) as winston.Logform.TransformableInfo;
-    info.level = draft.level;
-    info.message = draft.message;
-    info.context = draft.context;
-    if (trace) {
-      info.traceId = trace.traceId;
-      info.globalTraceId = trace.globalTraceId;
-    }
-    info[LEVEL] = draft.level;
-    info[MESSAGE] = line.slice(0, -1);
-    for (const transport of this.extraTransports) {
-      if (transport.silent) continue;
-      const level = transport.level ?? this.winston.level;
-      if ((LEVEL_RANK as Record<string, number>)[level] !== undefined && LEVEL_RANK[draft.level] > (LEVEL_RANK as Record<string, number>)[level]!) continue;
-      try {
-        const out = transport.format ? transport.format.transform({ ...info }, transport.format.options) : info;
-        if (out && typeof out === 'object') transport.log?.(out, noop);
-      } catch {
-        // A failing app transport must not break logging or the request.
-      }
-    }
   }
 }
 
-function noop(): void {}
-
-/**
- * The caller's metadata as a plain object for app transports. Unlike `{ ...meta }` it never throws:
- * keys whose getter throws are left out (the JSON line already says what they threw).
- */
-function readableCopy(meta: LogMeta | undefined): Record<string, unknown> {
-  const copy: Record<string, unknown> = {};
-  if (meta === undefined || meta === null) return copy;
-  let keys: string[];
-  try {
-    keys = Object.keys(meta);
-  } catch {
-    return copy;
-  }
-  for (const key of keys) {
-    try {
-      // defineProperty: a `__proto__` key from JSON.parse stays a key and does not become the prototype.
-      // Only for that key: defining every key turns the copy into a slow dictionary-mode object.
-      if (key === '__proto__') Object.defineProperty(copy, key, { value: meta[key], enumerable: true, writable: true, configurable: true });
-      else copy[key] = meta[key];
-    } catch {
-      // Unreadable: left out.
-    }
-  }
-  return copy;
-}
-
-/** The winston transport that writes `info[MESSAGE]` to the destination (used by `logger.winston.*`). */
-class SinkTransport extends TransportStream {
-  constructor(
-    private readonly sink: LineSink,
-    private readonly pretty: boolean,
-  ) {
-    super();
-  }
-
-  override log(info: winston.Logform.TransformableInfo, next: () => void): void {
-    const message = (info as { [MESSAGE]?: unknown })[MESSAGE];
-    if (typeof message === 'string') {
-      const line = `${message}\n`;
-      const capture = getCaptureSink();
-      if (capture) capture.write(line);
-      else this.sink.write(this.pretty ? prettyLine(line) : line);
-    }
-    next();
+/** Runs, once, what the trace context asks to be done before its first record (the HTTP core's `HttpRequest`). */
+function runBeforeRecord(trace: TraceContext | undefined): void {
+  if (trace?.beforeRecord) {
+    const before = trace.beforeRecord;
+    trace.beforeRecord = undefined;
+    before();
   }
 }
 
@@ -272,18 +177,15 @@ class Logger implements LoglaneLogger {
   ) {}
 
   get level(): LogLevel {
-    const level = this.core.winston.level;
-    return isLogLevel(level) ? level : 'info';
+    return this.core.gate.level;
   }
 
   set level(level: LogLevel) {
-    if (!isLogLevel(level)) throw new TypeError(`@loglane/core: unknown level ${JSON.stringify(level)}; use one of fatal, error, warn, info, debug, verbose`);
-    this.core.rank = LEVEL_RANK[level];
-    this.core.winston.level = level;
+    this.core.gate.level = level;
   }
 
   get winston(): winston.Logger {
-    return this.core.winston;
+    return this.core.bridge.winston;
   }
 
   get maxBodyBytes(): number {
@@ -291,36 +193,36 @@ class Logger implements LoglaneLogger {
   }
 
   isLevelEnabled(level: LogLevel): boolean {
-    return LEVEL_RANK[level] <= this.core.rank;
+    return LEVEL_RANK[level] <= this.core.gate.rank;
   }
 
   log(level: LogLevel, message: unknown, meta?: LogMeta | Error): void {
-    if (LEVEL_RANK[level] > this.core.rank) return;
+    if (LEVEL_RANK[level] > this.core.gate.rank) return;
     this.core.emit(toDraft(level, this.context, message, meta));
   }
 
   fatal(message: unknown, meta?: unknown): void {
-    if (this.core.rank >= 0) this.core.emit(caughtDraft('fatal', this.context, message, meta));
+    if (this.core.gate.rank >= 0) this.core.emit(caughtDraft('fatal', this.context, message, meta));
   }
 
   error(message: unknown, meta?: unknown): void {
-    if (this.core.rank >= 1) this.core.emit(caughtDraft('error', this.context, message, meta));
+    if (this.core.gate.rank >= 1) this.core.emit(caughtDraft('error', this.context, message, meta));
   }
 
   warn(message: unknown, meta?: LogMeta | Error): void {
-    if (this.core.rank >= 2) this.core.emit(toDraft('warn', this.context, message, meta));
+    if (this.core.gate.rank >= 2) this.core.emit(toDraft('warn', this.context, message, meta));
   }
 
   info(message: unknown, meta?: LogMeta | Error): void {
-    if (this.core.rank >= 3) this.core.emit(toDraft('info', this.context, message, meta));
+    if (this.core.gate.rank >= 3) this.core.emit(toDraft('info', this.context, message, meta));
   }
 
   debug(message: unknown, meta?: LogMeta | Error): void {
-    if (this.core.rank >= 4) this.core.emit(toDraft('debug', this.context, message, meta));
+    if (this.core.gate.rank >= 4) this.core.emit(toDraft('debug', this.context, message, meta));
   }
 
   verbose(message: unknown, meta?: LogMeta | Error): void {
-    if (this.core.rank >= 5) this.core.emit(toDraft('verbose', this.context, message, meta));
+    if (this.core.gate.rank >= 5) this.core.emit(toDraft('verbose', this.context, message, meta));
   }
 
   child(context: string): LoglaneLogger {
@@ -328,7 +230,7 @@ class Logger implements LoglaneLogger {
   }
 
   write(draft: RecordDraft): void {
-    if (LEVEL_RANK[draft.level] > this.core.rank) return;
+    if (LEVEL_RANK[draft.level] > this.core.gate.rank) return;
     this.core.emit(draft);
   }
 

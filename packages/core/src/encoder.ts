@@ -1,0 +1,332 @@
+// RecordEncoder: turns a record draft into exactly one line of JSON that keeps the contract of
+// schema.ts — one type per field, library fields first and protected, secrets redacted, separators
+// escaped. Every value is redacted and encoded once; the line cap (line-cap.ts) only re-cuts that.
+
+import type { TraceContext } from './context.js';
+import { getTraceContext } from './context.js';
+import { isoNow } from './clock.js';
+import { type EncodedLine, type LineCapBudget, NO_LIMIT, fitLine, mayCut } from './line-cap.js';
+import { LineNames, isLibraryName } from './meta-names.js';
+import { type LogMeta, type PreparedDraft, type RecordDraft, isJsonText, prepareDraft } from './record-draft.js';
+import { type PathNode, type Redactor, stepPaths } from './redact.js';
+import { DETAIL_FIELDS, type FieldSpec } from './schema.js';
+import { CUT_MARKER, ValueEncoder, cutString, messageOf, redactAndCut, stringOf } from './serialize.js';
+
+/** Options the encoder is compiled from. */
+export interface EncoderOptions {
+  label: string;
+  version?: string;
+  redactor: Redactor;
+  maxLineBytes: number;
+  maxBodyBytes: number;
+  nestedMeta: boolean;
+}
+
+const CONTEXT_CACHE_LIMIT = 512;
+const META_KEY_CACHE_LIMIT = 1024;
+/** Rank of the message field in the cut order (schema.ts). */
+const MESSAGE_RANK = 6;
+/** Every metadata entry is at least this long on the line (`,"k":0`): keys past cap/6 are never written. */
+const MIN_META_ENTRY_CHARS = 6;
+
+/** What the encoder knows of a metadata key, worked out once per key. */
+interface MetaKey {
+  /** `,"key":` */
+  readonly head: string;
+  readonly lower: string;
+  /** Equal to a library field ignoring case: always renamed. */
+  readonly library: boolean;
+  /** Redacted by name. */
+  readonly sensitive: boolean;
+  /** Shared by the cached keys of one lower-cased name; absent for keys past the cache's bound. */
+  readonly slot: NameSlot | undefined;
+}
+
+/** Which record last wrote a lower-cased metadata name (keys equal once lower-cased share one). */
+interface NameSlot {
+  stamp: number;
+}
+
+/** Compiled once per logger; `encode` is the per-record hot path. */
+export class RecordEncoder {
+  private readonly values: ValueEncoder;
+  private readonly redactor: Redactor;
+  private readonly staticPart: string;
+  private readonly maxLineBytes: number;
+  private readonly baseBudget: LineCapBudget;
+  private readonly nestedMeta: boolean;
+  private readonly label: string;
+  private readonly version: string | undefined;
+  private readonly contextJson = new Map<string, string>();
+  private readonly metaKeys = new Map<string, MetaKey>();
+  private readonly censorJson: string;
+  /** Lower-cased metadata names of the cached keys; as bounded as the key cache. */
+  private readonly nameSlots = new Map<string, NameSlot>();
+  /** Numbers the records written, for `NameSlot.stamp`. */
+  private metaStamp = 0;
+  /** A record's metadata is being written (a getter that logs makes a nested record). */
+  private writingMeta = false;
+  /** The id fields of the last trace context written: records of one request reuse them. */
+  private lastTrace: TraceContext | undefined;
+  private lastTraceJson = '';
+
+  constructor(options: EncoderOptions) {
+    this.redactor = options.redactor;
+    this.values = new ValueEncoder(options.redactor);
+    this.maxLineBytes = options.maxLineBytes;
+    this.nestedMeta = options.nestedMeta;
+    this.label = options.label;
+    this.version = options.version;
+    this.censorJson = JSON.stringify(options.redactor.censor);
+    this.staticPart =
+      `,"label":${JSON.stringify(options.label)}` +
+      (options.version === undefined ? '' : `,"version":${JSON.stringify(options.version)}`);
+    // A value longer than the cap cannot be on the line whole: no value is encoded past it.
+    const cap = options.maxLineBytes;
+    this.baseBudget = { ranks: [options.maxBodyBytes, options.maxBodyBytes, cap, cap, cap, cap, cap], meta: cap };
+  }
+
+  /** One JSON line (ending in `\n`) for the draft, stamped with the trace context. */
+  encode(draft: RecordDraft, trace: TraceContext | undefined = getTraceContext()): string {
+    const timestamp = isoNow();
+    const prepared = prepareDraft(draft, this.values, this.maxLineBytes);
+    const encoded = this.build(draft, prepared, trace, timestamp);
+    return fitLine(encoded, this.maxLineBytes, this.redactor, this.label, this.version);
+  }
+
+  private build(draft: RecordDraft, prepared: PreparedDraft, trace: TraceContext | undefined, timestamp: string): EncodedLine {
+    const budget = this.baseBudget;
+    const line: EncodedLine = {
+      body: `{"timestamp":"${timestamp}","level":"${draft.level}","context":${this.quoteContext(draft.context)},"message":`,
+      cuts: undefined,
+      truncated: prepared.messageCut,
+      timestamp,
+      draft,
+      fields: prepared.fields,
+      trace,
+      message: '',
+      originalUrl: undefined,
+    };
+    this.text(line, prepared.message, budget.ranks[MESSAGE_RANK] ?? NO_LIMIT, MESSAGE_RANK, 'message');
+    line.body += this.staticPart;
+    if (trace) {
+      if (trace !== this.lastTrace) {
+        this.lastTrace = trace;
+        this.lastTraceJson = `,"traceId":${JSON.stringify(trace.traceId)},"globalTraceId":${JSON.stringify(trace.globalTraceId)}`;
+      }
+      line.body += this.lastTraceJson;
+      const userId = trace.userId ?? resolveUserId(trace);
+      if (userId !== undefined) line.body += `,"userId":${JSON.stringify(userId)}`;
+    }
+    const fields = prepared.fields;
+    if (fields) {
+      for (const spec of DETAIL_FIELDS) {
+        const value = fields[spec.name];
+        if (value !== undefined) this.field(line, spec, value, budget);
+      }
+    }
+    if (prepared.meta) this.meta(line, prepared.meta, prepared.skipMetaKey, budget.meta);
+    return line;
+  }
+
+  private quoteContext(context: string): string {
+    let json = this.contextJson.get(context);
+    if (json === undefined) {
+      json = JSON.stringify(context);
+      if (this.contextJson.size < CONTEXT_CACHE_LIMIT) this.contextJson.set(context, json);
+    }
+    return json;
+  }
+
+  /**
+   * Appends a JSON string of user text: credentials redacted, cut to `limit`. With a `rank` the line
+   * cap may cut it further (from the redacted text kept here); without one it is never cut.
+   */
+  private text(line: EncodedLine, value: string, limit: number, rank: number | undefined, name?: string): void {
+    let text: string;
+    let cut = false;
+    if (value.length <= limit) text = this.redactor.redactString(value);
+    else {
+      text = redactAndCut(this.redactor, value, limit);
+      cut = true;
+      line.truncated = true;
+    }
+    if (name === 'message') line.message = text;
+    else if (name === 'originalUrl') line.originalUrl = text;
+    const json = JSON.stringify(cut ? text + CUT_MARKER : text);
+    if (rank === undefined) line.body += json;
+    else {
+      const start = line.body.length;
+      line.body += json;
+      if (mayCut(rank, text.length)) (line.cuts ??= []).push({ start, end: line.body.length, text, cut, rank });
+    }
+  }
+
+  /** Appends JSON text (`plain`) or a JSON string of it that the line cap may cut further. */
+  private jsonText(line: EncodedLine, text: string, truncated: boolean, plain: boolean, rank: number): void {
+    // Only a truncated value can end with the marker (and checking costs a scan of a two-byte search).
+    const cut = truncated && text.endsWith(CUT_MARKER);
+    if (cut) text = text.slice(0, -CUT_MARKER.length);
+    if (truncated) line.truncated = true;
+    const json = plain && !cut ? text : JSON.stringify(cut ? text + CUT_MARKER : text);
+    const start = line.body.length;
+    line.body += json;
+    if (mayCut(rank, text.length)) (line.cuts ??= []).push({ start, end: line.body.length, text, cut, rank });
+  }
+
+  private field(line: EncodedLine, spec: FieldSpec, value: unknown, budget: LineCapBudget): void {
+    const limit = spec.cut === undefined ? this.maxLineBytes : (budget.ranks[spec.cut] ?? NO_LIMIT);
+    switch (spec.type) {
+      case 'integer':
+        if (typeof value === 'number' && Number.isFinite(value)) line.body += `,"${spec.name}":${Math.trunc(value)}`;
+        return;
+      case 'boolean':
+        if (typeof value === 'boolean') line.body += `,"${spec.name}":${value}`;
+        return;
+      case 'json': {
+        line.body += `,"${spec.name}":`;
+        if (isJsonText(value)) {
+          let text = this.redactor.redactJsonText(value.text);
+          if (text.length > limit || value.cut) text = cutString(text, limit) + CUT_MARKER;
+          this.jsonText(line, text, text.endsWith(CUT_MARKER), false, spec.cut ?? NO_LIMIT);
+        } else {
+          const encoded = this.values.encode(value, limit);
+          this.jsonText(line, encoded.text, encoded.truncated, false, spec.cut ?? NO_LIMIT);
+        }
+        return;
+      }
+      case 'string': {
+        const raw = typeof value === 'string' ? value : stringOf(value);
+        line.body += `,"${spec.name}":`;
+        this.text(line, spec.name === 'originalUrl' ? this.redactor.redactUrl(raw) : raw, limit, spec.cut, spec.name);
+      }
+    }
+  }
+
+  /** The names written so far of a record whose keys before `index` were checked by stamp (none when nested). */
+  private namesUpTo(keys: readonly string[], index: number, stamp: number, nested: boolean): LineNames {
+    const names = new LineNames(keys, Math.ceil(this.maxLineBytes / MIN_META_ENTRY_CHARS) + 1);
+    if (nested) return names;
+    for (let i = 0; i < index; i++) {
+      const known = this.metaKeys.get(keys[i] as string);
+      if (known?.slot !== undefined && known.slot.stamp === stamp) names.add(known.lower);
+    }
+    return names;
+  }
+
+  private metaKey(key: string): MetaKey {
+    let known = this.metaKeys.get(key);
+    if (known === undefined) {
+      const lower = key.toLowerCase();
+      // Keys may come from clients (`logger.info('q', req.query)`): bound the cache.
+      const cached = this.metaKeys.size < META_KEY_CACHE_LIMIT;
+      let slot: NameSlot | undefined;
+      if (cached) {
+        slot = this.nameSlots.get(lower);
+        if (slot === undefined) this.nameSlots.set(lower, (slot = { stamp: 0 }));
+      }
+      known = { head: `,${JSON.stringify(key)}:`, lower, library: isLibraryName(lower), sensitive: this.redactor.isSensitiveKey(key), slot };
+      if (cached) this.metaKeys.set(key, known);
+    }
+    return known;
+  }
+
+  private meta(line: EncodedLine, meta: LogMeta, skipKey: string | undefined, limit: number): void {
+    let keys: string[];
+    try {
+      keys = Object.keys(meta);
+    } catch {
+      line.body += ',"meta_error":"metadata keys could not be read"';
+      return;
+    }
+    // A getter read while writing this record may log another: that one keeps its names in a list of its own.
+    const nested = this.writingMeta;
+    this.writingMeta = true;
+    try {
+      this.metaEntries(line, meta, keys, nested, skipKey, limit);
+    } finally {
+      this.writingMeta = nested;
+    }
+  }
+
+  /**
+   * Writes the metadata entries. Names are checked against those already written in one of two ways:
+   * a stamp on the cached key's lower-cased name (one property per key, the common case), or, from the
+   * first key that needs renaming or is not cached, a `LineNames` list that knows how to rename.
+   */
+  private metaEntries(line: EncodedLine, meta: LogMeta, keys: readonly string[], nested: boolean, skipKey: string | undefined, limit: number): void {
+    const paths = this.redactor.paths ? [this.redactor.paths] : undefined;
+    const stopAt = line.body.length + this.maxLineBytes;
+    const stamp = ++this.metaStamp;
+    let names: LineNames | undefined;
+    for (let index = 0; index < keys.length; index++) {
+      const key = keys[index] as string;
+      // Past the cap the line cannot fit whatever comes next: stop reading keys (a string or a
+      // 100 000-key object passed as metadata costs no more than the cap).
+      if (line.body.length > stopAt) {
+        line.truncated = true;
+        break;
+      }
+      if (key === skipKey) continue;
+      let value: unknown;
+      try {
+        value = meta[key];
+      } catch (err) {
+        value = `[Threw: ${messageOf(err)}]`;
+      }
+      if (value === undefined || typeof value === 'function' || typeof value === 'symbol') continue;
+      const known = this.metaKey(key);
+      let head = known.head;
+      if (names === undefined) {
+        const slot = known.slot;
+        if (!nested && slot !== undefined && !known.library && slot.stamp !== stamp) slot.stamp = stamp;
+        else names = this.namesUpTo(keys, index, stamp, nested);
+      }
+      if (names !== undefined) {
+        if (known.library || names.has(known.lower)) head = `,${JSON.stringify(names.rename(key))}:`;
+        else names.add(known.lower);
+      }
+      // The user paths that continue below this key (`user.ssn` continues below `user`).
+      const next: PathNode[] | undefined = paths && stepPaths(paths, key);
+      if (known.sensitive || next?.some((n) => n.terminal) === true) {
+        line.body += head + this.censorJson;
+        continue;
+      }
+      switch (typeof value) {
+        case 'string':
+          line.body += head;
+          this.text(line, value, limit, -1);
+          break;
+        case 'number':
+          line.body += head + (Number.isFinite(value) ? String(value) : 'null');
+          break;
+        case 'boolean':
+          line.body += head + (value ? 'true' : 'false');
+          break;
+        case 'bigint':
+          line.body += `${head}"${value}"`;
+          break;
+        default: {
+          if (value === null) {
+            line.body += `${head}null`;
+            break;
+          }
+          const json = this.values.encodeAt(value, limit, next);
+          // Objects are JSON-encoded strings by default: their keys are not ours to fix in a mapping.
+          // Values that encode to a JSON string (Date, Buffer, toJSON results) are written as that string.
+          line.body += head;
+          this.jsonText(line, json.text, json.truncated, !json.truncated && (this.nestedMeta || json.text.startsWith('"')), -1);
+        }
+      }
+    }
+  }
+}
+
+function resolveUserId(trace: TraceContext): string | undefined {
+  if (!trace.resolveUserId) return undefined;
+  try {
+    return trace.resolveUserId();
+  } catch {
+    return undefined;
+  }
+}
