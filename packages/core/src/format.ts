@@ -6,6 +6,7 @@ import { LEVEL, MESSAGE } from 'triple-beam';
 import { format as logformFormat, type Logform } from 'winston';
 import type { TraceContext } from './context.js';
 import { getTraceContext } from './context.js';
+import { detectOtel, otelIdsJson, otelRegistry } from './otel.js';
 import { type PathNode, type Redactor, stepPaths } from './redact.js';
 import {
   DETAIL_FIELDS,
@@ -140,6 +141,7 @@ export class RecordEncoder {
   private lastTraceJson = '';
 
   constructor(options: EncoderOptions) {
+    detectOtel(); // An SDK started before the logger is made stamps records outside any trace context too.
     this.redactor = options.redactor;
     this.values = new ValueEncoder(options.redactor);
     this.maxLineBytes = options.maxLineBytes;
@@ -223,12 +225,15 @@ export class RecordEncoder {
     let line =
       `{"timestamp":"${timestamp}","level":"${draft.level}","context":${this.quoteContext(draft.context)}` +
       `,"message":${this.text(prepared.message, budget.ranks[6] ?? NO_LIMIT, state)}${this.staticPart}`;
+    // Under OpenTelemetry the active span gives globalTraceId and spanId (otel.ts); else one check.
+    const otelIds = otelRegistry === undefined ? undefined : otelIdsJson(trace, draft.context);
+    if (otelIds !== undefined) line += otelIds;
     if (trace) {
       if (trace !== this.lastTrace) {
         this.lastTrace = trace;
         this.lastTraceJson = `,"traceId":${JSON.stringify(trace.traceId)},"globalTraceId":${JSON.stringify(trace.globalTraceId)}`;
       }
-      line += this.lastTraceJson;
+      if (otelIds === undefined) line += this.lastTraceJson;
       const userId = trace.userId ?? resolveUserId(trace);
       if (userId !== undefined) line += `,"userId":${JSON.stringify(userId)}`;
     }

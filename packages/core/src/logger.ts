@@ -15,6 +15,7 @@ import {
   stdoutDestination,
 } from './destination.js';
 import { type LogMeta, type RecordDraft, RecordEncoder, WINSTON_LEVEL_RANKS, loglaneFormat } from './format.js';
+import { forwardRecord, instrumentationTransports, isInstrumentationTransport } from './otel-winston.js';
 import { prettyLine } from './pretty.js';
 import { type RedactOptions, Redactor } from './redact.js';
 import { LEVEL_RANK, type LogLevel, isLogLevel } from './schema.js';
@@ -131,6 +132,8 @@ class LoggerCore {
   readonly winston: winston.Logger;
   /** Transports the app added; our own destination transport is not among them. */
   extraTransports: TransportStream[] = [];
+  /** Transports an instrumentation added on configure (OpenTelemetry's winston logs bridge): they get each record as written. */
+  readonly instrumentationTransports: TransportStream[];
 
   constructor(
     level: LogLevel,
@@ -152,6 +155,7 @@ class LoggerCore {
       transports: [own],
       exitOnError: false,
     });
+    this.instrumentationTransports = instrumentationTransports(this.winston, own);
     this.trackTransports(own);
   }
 
@@ -159,7 +163,7 @@ class LoggerCore {
   private trackTransports(own: TransportStream): void {
     const w = this.winston;
     const refresh = (): void => {
-      this.extraTransports = w.transports.filter((t) => t !== own);
+      this.extraTransports = w.transports.filter((t) => t !== own && !isInstrumentationTransport(t));
     };
     const add = w.add.bind(w);
     const remove = w.remove.bind(w);
@@ -193,6 +197,7 @@ class LoggerCore {
     if (capture) capture.write(line);
     else this.sink.write(this.pretty ? prettyLine(line) : line);
     if (this.extraTransports.length > 0) this.dispatch(draft, line, trace);
+    if (this.instrumentationTransports.length > 0) forwardRecord(this.instrumentationTransports, draft.level, line);
   }
 
   /** Hands the record to app-added transports the way winston-transport's own `_write` would. */
