@@ -10,7 +10,6 @@
 // Context.getValue, Span.spanContext, TextMapPropagator.inject/fields) are the stable 1.x contract.
 // Context keys are `Symbol.for(description)` in the API (createContextKey), shared for the same reason.
 
-import http from 'node:http';
 import { hasSubscribers } from 'node:diagnostics_channel';
 import type { TraceContext } from './context.js';
 import { HTTP_REQUEST, HTTP_RESPONSE } from './schema.js';
@@ -197,7 +196,8 @@ export function fetchInstrumented(): boolean {
  * it, through shimmer, which marks wrappers `__wrapped`): it then writes `traceparent` itself.
  */
 export function httpInstrumented(): boolean {
-  return isWrapped(http.request);
+  // Looked up when asked (only under OTel): loading node:http for apps that never serve HTTP is not free.
+  return isWrapped(process.getBuiltinModule('node:http').request);
 }
 
 function isWrapped(fn: unknown): boolean {
