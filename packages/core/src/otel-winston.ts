@@ -15,7 +15,7 @@
 import { LEVEL, MESSAGE } from 'triple-beam';
 import type winston from 'winston';
 import type TransportStream from 'winston-transport';
-import { activeOtelContext } from './otel.js';
+import { recordOtelContext } from './otel.js';
 import { LEVEL_RANK, type LogLevel } from './schema.js';
 
 /** Where the winston instrumentation keeps a record's OTel context (read by its transport). */
@@ -46,7 +46,8 @@ function noop(): void {}
 /**
  * Hands a written record to the instrumentation's transports the way winston's stream would: the
  * record as the line says it (redacted, encoded: never the caller's raw metadata), its level under
- * `LEVEL`, the line under `MESSAGE`, and the active OTel context where the instrumentation keeps it.
+ * `LEVEL`, the line under `MESSAGE`, and the OTel context where the instrumentation keeps it (the
+active one; for HTTP records with the request's server span, as their `spanId` says).
  * A failing transport never fails the log call.
  */
 export function forwardRecord(transports: readonly TransportStream[], level: LogLevel, line: string): void {
@@ -58,7 +59,7 @@ export function forwardRecord(transports: readonly TransportStream[], level: Log
   }
   record[LEVEL] = level;
   record[MESSAGE] = line.endsWith('\n') ? line.slice(0, -1) : line;
-  const context = activeOtelContext();
+  const context = recordOtelContext(typeof record.context === 'string' ? record.context : '');
   if (context) record[OTEL_CONTEXT] = context;
   for (const [index, transport] of transports.entries()) {
     if (transport.silent) continue;

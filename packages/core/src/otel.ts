@@ -29,6 +29,7 @@ const UNDICI_REQUEST_CHANNEL = 'undici:request:create';
 /** An OTel `Context`, structurally. */
 export interface OtelContext {
   getValue(key: symbol): unknown;
+  setValue(key: symbol, value: unknown): OtelContext;
 }
 
 /** The ids of an OTel span (`SpanContext`), as loglane writes them. */
@@ -130,6 +131,21 @@ export function requestSpanIds(): SpanIds | undefined {
     return idsOf(rpc?.span) ?? idsOf(context.getValue(SPAN_KEY));
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * The OTel context a record belongs to: the active one, with the request's server span in place of
+ * the active span for HttpRequest and HttpResponse (as their `spanId` says; see `otelIdsJson`).
+ */
+export function recordOtelContext(recordContext: string): OtelContext | undefined {
+  const context = activeOtelContext();
+  if (!context || (recordContext !== HTTP_REQUEST && recordContext !== HTTP_RESPONSE)) return context;
+  try {
+    const server = (context.getValue(RPC_METADATA_KEY) as { span?: unknown } | undefined)?.span;
+    return server !== undefined && idsOf(server) && server !== context.getValue(SPAN_KEY) ? context.setValue(SPAN_KEY, server) : context;
+  } catch {
+    return context;
   }
 }
 
