@@ -166,11 +166,12 @@ export function otelIdsJson(trace: TraceContext | undefined, recordContext: stri
   if (httpRecord && trace?.spanId !== undefined) span = { traceId: trace.globalTraceId, spanId: trace.spanId };
   else span = activeSpanIds() ?? (trace?.spanId === undefined ? undefined : { traceId: trace.globalTraceId, spanId: trace.spanId });
   if (!span) return undefined;
-  // Records of one span in a row reuse the text (ids are hex: no escaping needed).
+  // Records of one span in a row reuse the text.
   if (trace === lastTrace && span.traceId === lastSpan?.traceId && span.spanId === lastSpan.spanId) return lastJson;
   lastTrace = trace;
   lastSpan = span;
-  lastJson = `${trace ? `,"traceId":${JSON.stringify(trace.traceId)}` : ''},"globalTraceId":"${span.traceId}","spanId":"${span.spanId}"`;
+  // Quoted by JSON.stringify although the span's ids are checked hex: the context's are not checked here.
+  lastJson = `${trace ? `,"traceId":${JSON.stringify(trace.traceId)}` : ''},"globalTraceId":${JSON.stringify(span.traceId)},"spanId":${JSON.stringify(span.spanId)}`;
   return lastJson;
 }
 
