@@ -7,7 +7,7 @@
 // works the same from the CommonJS and the ESM build (an ESM module has no `require`, and a
 // `createRequire` base would have to find the app's copy of the API), costs no module load, and
 // sees exactly what the app's instrumentations see. The few members used here (ContextManager.active,
-// Context.getValue, Span.spanContext, TextMapPropagator.inject/fields) are the stable 1.x contract.
+// Context.getValue/setValue, Span.spanContext, TextMapPropagator.inject) are the stable 1.x contract.
 // Context keys are `Symbol.for(description)` in the API (createContextKey), shared for the same reason.
 
 import { hasSubscribers } from 'node:diagnostics_channel';
@@ -50,7 +50,6 @@ interface TextMapSetterLike {
 
 interface PropagatorLike {
   inject(context: OtelContext, carrier: Record<string, string>, setter: TextMapSetterLike): void;
-  fields?(): string[];
 }
 
 /** The API's registry on globalThis: each member is set when the SDK registers it. */
