@@ -12,6 +12,11 @@ export interface TraceContext {
   readonly globalTraceId: string;
   /** The header that carries `globalTraceId` to the next service. */
   readonly forwardHeader: string;
+  /**
+   * The OpenTelemetry span the context was made in (a request's server span), when OTel is on;
+   * `globalTraceId` is then that span's trace id. HTTP records carry it as `spanId`.
+   */
+  readonly spanId?: string;
   /** The authenticated user, once known (see `setUserId`). */
   userId?: string;
   /** Asked for the user id when a record is written and `userId` is still unknown. */

@@ -2,6 +2,7 @@
 // schema.ts — one type per field, library fields first and protected, secrets redacted, separators
 // escaped. Every value is redacted and encoded once; the line cap (line-cap.ts) only re-cuts that.
 
+import { detectOtel, otelIdsJson, otelRegistry } from './otel.js';
 import type { TraceContext } from './context.js';
 import { getTraceContext } from './context.js';
 import { isoNow } from './clock.js';
@@ -71,6 +72,7 @@ export class RecordEncoder {
   private lastTraceJson = '';
 
   constructor(options: EncoderOptions) {
+    detectOtel(); // An SDK started before the logger is made stamps records outside any trace context too.
     this.redactor = options.redactor;
     this.values = new ValueEncoder(options.redactor);
     this.maxLineBytes = options.maxLineBytes;
@@ -109,12 +111,15 @@ export class RecordEncoder {
     };
     this.text(line, prepared.message, budget.ranks[MESSAGE_RANK] ?? NO_LIMIT, MESSAGE_RANK, 'message');
     line.body += this.staticPart;
+    // Under OpenTelemetry the active span gives globalTraceId and spanId (otel.ts); else one check.
+    const otelIds = otelRegistry === undefined ? undefined : otelIdsJson(trace, draft.context);
+    if (otelIds !== undefined) line.body += otelIds;
     if (trace) {
       if (trace !== this.lastTrace) {
         this.lastTrace = trace;
         this.lastTraceJson = `,"traceId":${JSON.stringify(trace.traceId)},"globalTraceId":${JSON.stringify(trace.globalTraceId)}`;
       }
-      line.body += this.lastTraceJson;
+      if (otelIds === undefined) line.body += this.lastTraceJson;
       const userId = trace.userId ?? resolveUserId(trace);
       if (userId !== undefined) line.body += `,"userId":${JSON.stringify(userId)}`;
     }

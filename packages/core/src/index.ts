@@ -50,7 +50,7 @@ export {
   parseTraceparent,
   runWithTraceContext,
 } from './trace.js';
-export type { HeaderBag, RunWithTraceOptions, TraceOptions, Traceparent } from './trace.js';
+export type { HeaderBag, OutboundClient, RunWithTraceOptions, TraceOptions, Traceparent } from './trace.js';
 export { DEFAULT_IGNORE, HttpLogging, clientIp, createHttpLogging, hasRequestBody } from './http.js';
 export type { HttpExchangeState, HttpLoggingOptions, HttpView, IgnoreRule } from './http.js';
 export { FdDestination } from './fd-destination.js';

@@ -6,6 +6,8 @@ import { outboundTraceHeaders } from './trace.js';
 /** The part of an axios request config this file touches (axios ≥ 1 gives `headers.set`). */
 interface AxiosLikeConfig {
   headers?: unknown;
+  /** `'fetch'` sends through undici; the default (in Node) through node:http. */
+  adapter?: unknown;
 }
 
 /** An axios instance, structurally (no dependency on axios). */
@@ -26,6 +28,7 @@ const INSTALLED = Symbol.for('@loglane/core/axios-propagation@1');
  * Makes every call of an axios instance or of @nestjs/axios' `HttpService` carry the current
  * trace (`traceparent` and `x-global-trace-id`, or the configured forward header). Headers the
  * call sets itself win. Installing it twice on one instance adds it once. Returns its argument.
+ * Under OpenTelemetry, `traceparent` is left to OTel (see `outboundTraceHeaders`).
  *
  * @example
  * constructor(private readonly http: HttpService) { propagateTrace(http); }
@@ -36,7 +39,7 @@ export function propagateTrace<T extends AxiosLike | HttpServiceLike>(client: T)
   if (marked[INSTALLED]) return client;
   marked[INSTALLED] = true;
   axios.interceptors.request.use(<C extends AxiosLikeConfig>(config: C): C => {
-    const trace = outboundTraceHeaders();
+    const trace = outboundTraceHeaders(undefined, usesFetch((config as AxiosLikeConfig).adapter) ? 'fetch' : 'http');
     const names = Object.keys(trace);
     if (names.length === 0) return config;
     const headers = ((config as AxiosLikeConfig).headers ??= {}) as {
@@ -57,14 +60,21 @@ export function propagateTrace<T extends AxiosLike | HttpServiceLike>(client: T)
   return client;
 }
 
+/** Whether an axios config sends through its fetch adapter (`adapter: 'fetch'`, or a list that starts with it). */
+function usesFetch(adapter: unknown): boolean {
+  return adapter === 'fetch' || (Array.isArray(adapter) && adapter[0] === 'fetch');
+}
+
 /**
- * `fetch` init with the current trace's headers added (the caller's own headers win).
+ * `fetch` init with the current trace's headers added (the caller's own headers win). Under
+ * OpenTelemetry with its undici instrumentation on, `traceparent` is left to the instrumentation
+ * (it writes the fetch's client span); see `outboundTraceHeaders`.
  *
  * @example
  * await fetch(`${base}/items/${id}`, withTraceHeaders({ headers: { accept: 'application/json' } }));
  */
 export function withTraceHeaders(init: RequestInit = {}): RequestInit {
-  const trace = outboundTraceHeaders();
+  const trace = outboundTraceHeaders(undefined, 'fetch');
   if (Object.keys(trace).length === 0) return init;
   const headers = new Headers(init.headers as ConstructorParameters<typeof Headers>[0]);
   for (const [name, value] of Object.entries(trace)) if (!headers.has(name)) headers.set(name, value);

@@ -51,6 +51,7 @@ export const BASE_FIELDS = [
   { name: 'version', type: 'string' },
   { name: 'traceId', type: 'string' },
   { name: 'globalTraceId', type: 'string' },
+  { name: 'spanId', type: 'string' },
   { name: 'userId', type: 'string' },
 ] as const satisfies readonly FieldSpec[];
 
@@ -120,6 +121,8 @@ export interface BaseRecord {
   version?: string;
   traceId?: string;
   globalTraceId?: string;
+  /** The OpenTelemetry span the record was written in (16 hex digits); only under OpenTelemetry. */
+  spanId?: string;
   userId?: string;
   errorType?: string;
   errorCode?: string;

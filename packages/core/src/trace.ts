@@ -3,6 +3,7 @@
 
 import { v4 as uuidv4 } from 'uuid';
 import { type TraceContext, getTraceContext, runInContext } from './context.js';
+import { activeSpanIds, detectOtel, fetchInstrumented, httpInstrumented, otelPropagates, propagatorHeaders, requestSpanIds } from './otel.js';
 
 /** Headers as Node gives them (`IncomingHttpHeaders`) or as a queue message carries them. */
 export type HeaderBag = Readonly<Record<string, string | readonly string[] | number | undefined>>;
@@ -135,8 +136,14 @@ export class TraceResolver {
     return undefined;
   }
 
-  /** A fresh context for one request or message: a new `traceId`, the caller's `globalTraceId` or a new one. */
+  /**
+   * A fresh context for one request or message: a new `traceId`, the caller's `globalTraceId` or a
+   * new one. Under OpenTelemetry, inside a span, `globalTraceId` is the span's trace id (the server
+   * span of a request has already continued the caller's `traceparent`) and `spanId` the span's id.
+   */
   contextFor(headers: HeaderBag | undefined): TraceContext {
+    const span = detectOtel() ? requestSpanIds() : undefined;
+    if (span) return { traceId: newTraceId(), globalTraceId: span.traceId, forwardHeader: this.forwardHeader, spanId: span.spanId };
     return {
       traceId: newTraceId(),
       globalTraceId: (headers && this.incomingGlobalTraceId(headers)) ?? newGlobalTraceId(),
@@ -145,12 +152,29 @@ export class TraceResolver {
   }
 }
 
+/** Which OTel client instrumentation would write `traceparent` on the call the headers are for. */
+export type OutboundClient = 'any' | 'fetch' | 'http';
+
 /**
  * Headers to put on an outbound call so that the next service continues this trace:
  * `traceparent` (when the global id is a W3C trace id) and the forward header (`x-global-trace-id`).
  * Empty outside a context.
+ *
+ * Under OpenTelemetry (a global propagator is registered) loglane writes no `traceparent` of its own:
+ * the propagator's headers for the active span (`traceparent`, `tracestate`, `baggage`) are added
+ * instead, and only when no OTel HTTP client instrumentation (http, undici/fetch) is on, since an
+ * instrumentation writes them itself for its client span and a second `traceparent` would make the
+ * next service start a new trace. The forward header is always written.
+ *
+ * @param context the trace context to continue (default: the current one)
+ * @param client the client the call goes through, when known: `'fetch'` (undici) or `'http'`
+ *   (node:http, axios' default adapter); with `'any'` both instrumentations are looked for
  */
-export function outboundTraceHeaders(context: TraceContext | undefined = getTraceContext()): Record<string, string> {
+export function outboundTraceHeaders(
+  context: TraceContext | undefined = getTraceContext(),
+  client: OutboundClient = 'any',
+): Record<string, string> {
+  if (otelPropagates()) return otelOutboundHeaders(context, client);
   if (!context) return {};
   const headers: Record<string, string> = { [context.forwardHeader]: context.globalTraceId };
   if (HEX32.test(context.globalTraceId)) {
@@ -158,6 +182,15 @@ export function outboundTraceHeaders(context: TraceContext | undefined = getTrac
     const parentId = context.traceId.replace(/-/g, '').slice(0, 16).toLowerCase();
     if (HEX16.test(parentId) && parentId !== ZERO16) headers.traceparent = `00-${context.globalTraceId}-${parentId}-01`;
   }
+  return headers;
+}
+
+/** `outboundTraceHeaders` under OpenTelemetry: the forward header, and the propagator's headers when no instrumentation writes them. */
+function otelOutboundHeaders(context: TraceContext | undefined, client: OutboundClient): Record<string, string> {
+  const instrumented =
+    client === 'fetch' ? fetchInstrumented() : client === 'http' ? httpInstrumented() : fetchInstrumented() || httpInstrumented();
+  const headers = instrumented ? {} : propagatorHeaders();
+  if (context) headers[context.forwardHeader] = context.globalTraceId;
   return headers;
 }
 
@@ -213,16 +246,18 @@ export interface RunWithTraceOptions extends TraceOptions {
 export function runWithTraceContext<T>(fn: () => T, options: RunWithTraceOptions = {}): T {
   const resolver = new TraceResolver(options);
   const outer = options.inherit === false ? undefined : getTraceContext();
+  // Under OpenTelemetry, inside a span, the span's trace id is the global one (see contextFor).
+  const span = detectOtel() ? activeSpanIds() : undefined;
   const globalTraceId =
+    span?.traceId ??
     canonicalTraceId(options.globalTraceId) ??
     (options.headers && resolver.incomingGlobalTraceId(lowerCaseNames(options.headers))) ??
     outer?.globalTraceId ??
     newGlobalTraceId();
-  const context: TraceContext = {
-    traceId: newTraceId(),
-    globalTraceId,
-    forwardHeader: options.forwardHeader ? resolver.forwardHeader : (outer?.forwardHeader ?? resolver.forwardHeader),
-  };
+  const forwardHeader = options.forwardHeader ? resolver.forwardHeader : (outer?.forwardHeader ?? resolver.forwardHeader);
+  const context: TraceContext = span
+    ? { traceId: newTraceId(), globalTraceId, forwardHeader, spanId: span.spanId }
+    : { traceId: newTraceId(), globalTraceId, forwardHeader };
   if (options.userId !== undefined) context.userId = String(options.userId);
   else if (outer?.userId !== undefined) context.userId = outer.userId;
   return runInContext(context, fn);

@@ -8,6 +8,7 @@ import TransportStream from 'winston-transport';
 import { MESSAGE } from 'triple-beam';
 import type { RecordEncoder } from './encoder.js';
 import type { LevelGate } from './level-gate.js';
+import { forwardRecord, instrumentationTransports, isInstrumentationTransport } from './otel-winston.js';
 import { LEVEL_RANK, type LogLevel } from './schema.js';
 import { WINSTON_LEVEL_RANKS, encodedInfo, loglaneFormat } from './winston-format.js';
 
@@ -19,6 +20,8 @@ export class WinstonBridge {
   readonly winston: winston.Logger;
   /** Transports the app added; our own line transport is not among them. */
   private extraTransports: TransportStream[] = [];
+  /** Transports an instrumentation added on configure (OpenTelemetry's winston logs bridge): they get each record as written. */
+  private readonly instrumentation: TransportStream[];
 
   /**
    * @param beforeRecord runs before each record of the winston API is encoded, as before each record
@@ -46,16 +49,19 @@ export class WinstonBridge {
       enumerable: true,
       configurable: true,
     });
+    this.instrumentation = instrumentationTransports(this.winston, own);
     this.trackTransports(own);
   }
 
-  /** Whether any transport the app added may want records. */
+  /** Whether any transport the app (or an instrumentation) added may want records. */
   get hasTransports(): boolean {
-    return this.extraTransports.length > 0;
+    return this.extraTransports.length > 0 || this.instrumentation.length > 0;
   }
 
   /** Hands an encoded line to app-added transports the way winston-transport's own `_write` would. */
   dispatch(level: LogLevel, line: string): void {
+    if (this.instrumentation.length > 0) forwardRecord(this.instrumentation, level, line);
+    if (this.extraTransports.length === 0) return;
     let info: Logform.TransformableInfo;
     try {
       info = encodedInfo(line.slice(0, -1), level);
@@ -79,7 +85,7 @@ export class WinstonBridge {
   private trackTransports(own: TransportStream): void {
     const w = this.winston;
     const refresh = (): void => {
-      this.extraTransports = w.transports.filter((t) => t !== own);
+      this.extraTransports = w.transports.filter((t) => t !== own && !isInstrumentationTransport(t));
     };
     const add = w.add.bind(w);
     const remove = w.remove.bind(w);
