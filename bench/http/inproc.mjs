@@ -7,19 +7,20 @@
 //     [--only none,pino-http,loglane] [--loglane DIR] [--base DIR] [--no-nest] [--alloc-windows 150]
 //     [--json] [--doc] [--node /path/to/node]
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { createServer, IncomingMessage, OutgoingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join, resolve as resolvePath } from 'node:path';
+import { dirname, join, resolve as resolvePath } from 'node:path';
 import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { getHeapSpaceStatistics } from 'node:v8';
+import { createRequire } from 'node:module';
 import { expressApp, nestApp } from './apps.mjs';
 import { MemoryConnection, requestBytes } from './memory-socket.mjs';
 import { plainLogger } from './plain-logger.mjs';
 import { REQUESTS, POST_BODY } from './requests.mjs';
-import { fixed, machineLine, parseArgs, rootDir, saveResults, table, today, versionsLine, writeDocSection } from '../lib/report.mjs';
+import { benchDir, fixed, versionOf, machineLine, parseArgs, rootDir, saveResults, table, today, versionsLine, writeDocSection } from '../lib/report.mjs';
 import { bootstrapInterval, mean, meanAt } from '../lib/stats.mjs';
 
 const REQUEST_BYTES = REQUESTS.map(requestBytes);
@@ -67,6 +68,17 @@ async function loadBuild(dir, tag) {
 
 /** Storages the variants made; disabled between batches (see `disableStorages`). */
 const storages = new Set();
+/** nestjs-pino 5 needs Node 22; on older Nodes the bench uses 4 (both are installed, 5 under an alias). */
+const NESTJS_PINO = Number(process.versions.node.split('.')[0]) >= 22 ? 'nestjs-pino-5' : 'nestjs-pino';
+/** nestjs-pino's module-level storage: the very module instance its LoggerModule imports (not exported by 5). */
+async function loadNestjsPinoStorage() {
+  const require = createRequire(join(benchDir, 'package.json'));
+  if (NESTJS_PINO === 'nestjs-pino') return require('nestjs-pino/storage').storage;
+  const esm = join(dirname(dirname(require.resolve(NESTJS_PINO))), 'esm', 'storage.js');
+  return (await import(pathToFileURL(esm).href)).storage;
+}
+/** @type {AsyncLocalStorage<unknown> | undefined} */
+let nestjsPinoStorage;
 
 function serverOf(app) {
   return createServer(app);
@@ -184,12 +196,13 @@ function nestVariants(build) {
     { name: 'nest-none', title: 'Nest, no logging', logs: '—', group: 'nest', linesPerRequest: 0, build: () => nestApp({}).then(nestServer) },
     {
       name: 'nest-pino',
-      title: 'nestjs-pino',
+      title: `nestjs-pino ${versionOf(NESTJS_PINO)}`,
       logs: 'one record, no bodies',
       group: 'nest',
       linesPerRequest: 1,
       build: async (fd) => {
-        const { LoggerModule, Logger } = await import('nestjs-pino');
+        const { LoggerModule, Logger } = await import(NESTJS_PINO);
+        nestjsPinoStorage = await loadNestjsPinoStorage();
         const { default: pino } = await import('pino');
         return nestApp({
           imports: [LoggerModule.forRoot({ pinoHttp: [{}, pino.destination({ dest: fd })] })],
@@ -237,6 +250,7 @@ const GROUPS = {
  */
 function disableStorages() {
   for (const storage of storages) storage.disable();
+  nestjsPinoStorage?.disable();
   for (const key of Object.getOwnPropertySymbols(globalThis)) {
     const value = globalThis[key];
     if (value instanceof AsyncLocalStorage) value.disable();
@@ -328,7 +342,7 @@ async function validate(variants, log) {
       await drive(connect(server, 1), 4);
       await drive(connect(server, 16), 1);
       for (let i = 0; i < 5; i++) await nextTurn();
-      closeSync(fd);
+      // The fd stays open: closed, its number would be reused while this instance's logger still holds it.
       const text = readFileSync(file).subarray(startup).toString('utf8');
       const lines = text.split('\n').filter((line) => line.length > 0);
       const requests = 20;
@@ -360,20 +374,18 @@ async function validate(variants, log) {
 // ---------------------------------------------------------------------------------------------
 // Measuring
 
-/** Bytes in the young generation (new space and new large objects): where request garbage is allocated. */
-function youngBytes() {
-  let bytes = 0;
+/**
+ * Bytes used in the young generation (new space and new large objects, where request garbage is
+ * allocated) and in the whole heap, from one read of the heap statistics.
+ */
+function heapUse() {
+  let young = 0;
+  let heap = 0;
   for (const space of getHeapSpaceStatistics()) {
-    if (space.space_name === 'new_space' || space.space_name === 'new_large_object_space') bytes += space.space_used_size;
+    heap += space.space_used_size;
+    if (space.space_name === 'new_space' || space.space_name === 'new_large_object_space') young += space.space_used_size;
   }
-  return bytes;
-}
-
-/** Bytes used in the whole heap, from the same statistics. */
-function heapBytes() {
-  let bytes = 0;
-  for (const space of getHeapSpaceStatistics()) bytes += space.space_used_size;
-  return bytes;
+  return { young, heap };
 }
 
 /**
@@ -421,13 +433,11 @@ async function allocation(entries, { windows, concurrency }) {
       disableStorages();
       await nextTurn();
       const t0 = performance.now();
-      const young0 = youngBytes();
-      const heap0 = heapBytes();
+      const before = heapUse();
       await drive(entry.connections, turns, 0);
-      const young1 = youngBytes();
-      const heap1 = heapBytes();
+      const after = heapUse();
       const t1 = performance.now();
-      samples[entry.variant.name].push({ t0, t1, young: young1 - young0, heap: heap1 - heap0 });
+      samples[entry.variant.name].push({ t0, t1, young: after.young - before.young, heap: after.heap - before.heap });
     }
   }
   await new Promise((resolve) => setTimeout(resolve, 50)); // GC entries are delivered asynchronously
@@ -580,11 +590,12 @@ export async function runInproc({
     log(`c=${c}: done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
     points.push({ concurrency: c, summary: summarise(variants, cpu, alloc, abPairs), cpu, alloc });
   }
+  disableStorages(); // what runs next in this process (run-all's autocannon) should not pay for them
   const data = {
     date: today(),
     machine: machineLine(),
     node: process.version,
-    packages: versionsLine(['express', 'pino-http', 'pino', '@nestjs/core', 'nestjs-pino']),
+    packages: versionsLine(['express', 'pino-http', 'pino', '@nestjs/core', NESTJS_PINO]),
     loglane: builds[0].dir,
     base: builds[1]?.dir,
     rounds,
