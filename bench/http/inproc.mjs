@@ -312,9 +312,21 @@ async function drive(connections, turns, offset = 0) {
       for (const status of await Promise.all(pending)) if (status < 200 || status > 299) throw new Error(`bench: status ${status}`);
     }
   }
-  // Let what a logger deferred to a later turn (a batched write) run inside the measurement.
+  await settle();
+}
+
+/**
+ * Lets what the loggers deferred finish inside the measurement: writes batched for a later turn
+ * (loglane's destination, the plain logger) and writes in flight on the thread pool (pino's
+ * destination is sonic-boom with `sync: false` even when asked for with `pino.destination(fd)`).
+ * Waits in the poll phase (a 1 ms timer), so waiting costs no CPU.
+ */
+async function settle() {
   await nextTurn();
   await nextTurn();
+  for (let i = 0; i < 2000 && process.getActiveResourcesInfo().includes('FSReqCallback'); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
 }
 
 function connect(server, count) {
@@ -341,7 +353,7 @@ async function validate(variants, log) {
       disableStorages();
       await drive(connect(server, 1), 4);
       await drive(connect(server, 16), 1);
-      for (let i = 0; i < 5; i++) await nextTurn();
+      await settle();
       // The fd stays open: closed, its number would be reused while this instance's logger still holds it.
       const text = readFileSync(file).subarray(startup).toString('utf8');
       const lines = text.split('\n').filter((line) => line.length > 0);
