@@ -3,7 +3,7 @@
 // batch from process.cpuUsage(), the mean over rounds, a bootstrap interval on each ratio, and the
 // heap allocated per request. See docs/performance.md ("In-process HTTP benchmark") for the method.
 //
-//   node bench/http/inproc.mjs [--rounds 40] [--batch 192] [--warmup 4] [--concurrency 1,16]
+//   node bench/http/inproc.mjs [--rounds 60] [--batch 128] [--warmup 4] [--concurrency 1,16]
 //     [--only none,pino-http,loglane] [--loglane DIR] [--base DIR] [--no-nest] [--alloc-windows 150]
 //     [--json] [--doc] [--node /path/to/node]
 import { spawnSync } from 'node:child_process';
@@ -21,7 +21,7 @@ import { MemoryConnection, requestBytes } from './memory-socket.mjs';
 import { plainLogger } from './plain-logger.mjs';
 import { REQUESTS, POST_BODY } from './requests.mjs';
 import { benchDir, fixed, versionOf, machineLine, parseArgs, rootDir, saveResults, table, today, versionsLine, writeDocSection } from '../lib/report.mjs';
-import { bootstrapInterval, mean, meanAt } from '../lib/stats.mjs';
+import { bootstrapInterval, mean, meanAt, random, shuffled } from '../lib/stats.mjs';
 
 const REQUEST_BYTES = REQUESTS.map(requestBytes);
 const PASSWORD = JSON.parse(POST_BODY).password;
@@ -401,16 +401,19 @@ function heapUse() {
 }
 
 /**
- * CPU rounds at one operating point: every round runs one batch of every variant, in an order
- * rotated by one each round; a batch is `batch` requests as `batch / concurrency` turns.
+ * CPU rounds at one operating point: every round runs one batch of every variant, in a new random
+ * order each round (seeded); a batch is `batch` requests as `batch / concurrency` turns. Not a plain
+ * rotation: that keeps every variant behind the same neighbour, whose garbage and deferred work it
+ * would always inherit.
  * @returns {Record<string, number[]>} CPU µs per request, per variant, per round
  */
 async function cpuRounds(entries, { rounds, warmup, batch, concurrency, log }) {
   const turns = Math.max(1, Math.round(batch / concurrency));
   const cpu = Object.fromEntries(entries.map((e) => [e.variant.name, []]));
+  const next = random(concurrency);
   for (let round = -warmup; round < rounds; round++) {
     const r = round + warmup;
-    const order = entries.map((_, i) => entries[(i + r) % entries.length]);
+    const order = shuffled(entries, next);
     for (const entry of order) {
       disableStorages();
       await nextTurn();
@@ -438,9 +441,10 @@ async function allocation(entries, { windows, concurrency }) {
   });
   observer.observe({ entryTypes: ['gc'] });
   const turns = concurrency === 1 ? 2 : 1;
+  const next = random(100 + concurrency);
   const samples = Object.fromEntries(entries.map((e) => [e.variant.name, []]));
   for (let w = 0; w < windows; w++) {
-    const order = entries.map((_, i) => entries[(i + w) % entries.length]);
+    const order = shuffled(entries, next);
     for (const entry of order) {
       disableStorages();
       await nextTurn();
@@ -566,8 +570,8 @@ function render(data) {
  * @param {{ rounds?: number, batch?: number, warmup?: number, concurrency?: number[], only?: string[], loglane?: string, base?: string, nest?: boolean, allocWindows?: number, writeDoc?: boolean, log?: (text: string) => void }} [options]
  */
 export async function runInproc({
-  rounds = 40,
-  batch = 192,
+  rounds = 60,
+  batch = 128,
   warmup = 4,
   concurrency = [1, 16],
   only,

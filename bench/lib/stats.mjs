@@ -10,7 +10,7 @@ export function mean(values) {
 }
 
 /** A small seeded PRNG (mulberry32), so that an interval does not change between two prints of the same data. */
-function random(seed) {
+export function random(seed) {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -50,4 +50,14 @@ export function meanAt(values, indices) {
   let sum = 0;
   for (const i of indices) sum += values[i];
   return sum / indices.length;
+}
+
+/** A copy of `items` in a random order drawn from `next` (Fisher–Yates). */
+export function shuffled(items, next) {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
 }
