@@ -23,6 +23,8 @@ function devNullFd() {
 /**
  * An Express 5 app with the two routes; `mount(app, express)` adds the logger (and the body parser)
  * before them and may return a function that adds what goes after them (an error handler).
+ * @param {(app: import('express').Express, express: typeof import('express')) => unknown} mount
+ * @returns {Promise<import('express').Express>}
  */
 export async function expressApp(mount) {
   const { default: express } = await import('express');
@@ -35,7 +37,7 @@ export async function expressApp(mount) {
   app.post('/users', (req, res) => {
     res.status(201).json(createdUser(req.body));
   });
-  after?.(app);
+  if (typeof after === 'function') after(app);
   return app;
 }
 

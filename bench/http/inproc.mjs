@@ -19,11 +19,12 @@ import { createRequire } from 'node:module';
 import { expressApp, nestApp } from './apps.mjs';
 import { MemoryConnection, requestBytes } from './memory-socket.mjs';
 import { plainLogger } from './plain-logger.mjs';
-import { REQUESTS, POST_BODY } from './requests.mjs';
+import { HEADERS, POST_BODY, REQUESTS } from './requests.mjs';
 import { benchDir, fixed, versionOf, machineLine, parseArgs, rootDir, saveResults, table, today, versionsLine, writeDocSection } from '../lib/report.mjs';
 import { bootstrapInterval, mean, meanAt, random, shuffled } from '../lib/stats.mjs';
 
-const REQUEST_BYTES = REQUESTS.map(requestBytes);
+// A request without its own headers gets the common ones, as autocannon sends them (http/run.mjs).
+const REQUEST_BYTES = REQUESTS.map((r) => requestBytes({ ...r, headers: r.headers ?? HEADERS }));
 const PASSWORD = JSON.parse(POST_BODY).password;
 const LOGGER_OPTIONS = { label: 'bench-service', version: '1.4.2' };
 
@@ -405,7 +406,7 @@ function heapUse() {
  * order each round (seeded); a batch is `batch` requests as `batch / concurrency` turns. Not a plain
  * rotation: that keeps every variant behind the same neighbour, whose garbage and deferred work it
  * would always inherit.
- * @returns {Record<string, number[]>} CPU µs per request, per variant, per round
+ * @returns {Promise<Record<string, number[]>>} CPU µs per request, per variant, per round
  */
 async function cpuRounds(entries, { rounds, warmup, batch, concurrency, log }) {
   const turns = Math.max(1, Math.round(batch / concurrency));

@@ -3,7 +3,10 @@
 // keep-alive and 'finish'/'close' exactly as on a TCP socket, without the kernel or a second process.
 import { Duplex } from 'node:stream';
 
-/** Raw bytes of a keep-alive HTTP/1.1 request. */
+/**
+ * Raw bytes of a keep-alive HTTP/1.1 request.
+ * @param {{ method: string, path: string, headers?: Record<string, string>, body?: string }} request
+ */
 export function requestBytes({ method, path, headers = {}, body }) {
   const lines = [`${method} ${path} HTTP/1.1`, 'host: bench.local', 'connection: keep-alive'];
   for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
@@ -31,15 +34,14 @@ export class MemoryConnection {
     this.received = 0;
     this.expected = -1;
     this.status = 0;
-    const connection = this;
     const socket = new Duplex({
       read() {},
-      write(chunk, _encoding, callback) {
-        connection.onBytes(chunk);
+      write: (chunk, _encoding, callback) => {
+        this.onBytes(chunk);
         callback();
       },
-      writev(chunks, callback) {
-        for (const { chunk } of chunks) connection.onBytes(chunk);
+      writev: (chunks, callback) => {
+        for (const { chunk } of chunks) this.onBytes(chunk);
         callback();
       },
     });
