@@ -4,14 +4,14 @@
 // heap allocated per request. See docs/performance.md ("In-process HTTP benchmark") for the method.
 //
 //   node bench/http/inproc.mjs [--rounds 60] [--batch 128] [--warmup 4] [--concurrency 1,16]
-//     [--only none,pino-http,loglane] [--loglane DIR] [--base DIR] [--no-nest] [--alloc-windows 150]
+//     [--only none,pino-http,loglane] [--loglane DIR] [--base DIR] [--no-nest] [--alloc-windows 150] [--seed N]
 //     [--json] [--doc] [--node /path/to/node]
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, openSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { createServer, IncomingMessage, OutgoingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve as resolvePath } from 'node:path';
-import { PerformanceObserver, performance } from 'node:perf_hooks';
+import { PerformanceObserver, constants as perfConstants, performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { getHeapSpaceStatistics } from 'node:v8';
@@ -20,7 +20,7 @@ import { expressApp, nestApp } from './apps.mjs';
 import { MemoryConnection, requestBytes } from './memory-socket.mjs';
 import { plainLogger } from './plain-logger.mjs';
 import { HEADERS, POST_BODY, REQUESTS } from './requests.mjs';
-import { benchDir, fixed, versionOf, machineLine, parseArgs, rootDir, saveResults, table, today, versionsLine, writeDocSection } from '../lib/report.mjs';
+import { benchDir, fixed, versionOf, machineLine, median, parseArgs, rootDir, saveResults, table, today, versionsLine, writeDocSection } from '../lib/report.mjs';
 import { bootstrapInterval, mean, meanAt, random, shuffled } from '../lib/stats.mjs';
 
 // A request without its own headers gets the common ones, as autocannon sends them (http/run.mjs).
@@ -406,26 +406,58 @@ function heapUse() {
  * order each round (seeded); a batch is `batch` requests as `batch / concurrency` turns. Not a plain
  * rotation: that keeps every variant behind the same neighbour, whose garbage and deferred work it
  * would always inherit.
- * @returns {Promise<Record<string, number[]>>} CPU µs per request, per variant, per round
+ * @returns {Promise<{ cpu: Record<string, number[]>, gc: Record<string, { major: number, minor: number }[]> }>}
+ *   CPU µs per request, and the GC pauses (ms) inside each batch, per variant, per round
  */
-async function cpuRounds(entries, { rounds, warmup, batch, concurrency, log }) {
+async function cpuRounds(entries, { rounds, warmup, batch, concurrency, seed, log }) {
   const turns = Math.max(1, Math.round(batch / concurrency));
   const cpu = Object.fromEntries(entries.map((e) => [e.variant.name, []]));
-  const next = random(concurrency);
+  const windows = Object.fromEntries(entries.map((e) => [e.variant.name, []]));
+  const gcs = [];
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const kind = /** @type {{ detail?: { kind?: number } }} */ (/** @type {unknown} */ (entry)).detail?.kind;
+      gcs.push({ start: entry.startTime, end: entry.startTime + entry.duration, major: kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR });
+    }
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  const next = random(seed + concurrency);
   for (let round = -warmup; round < rounds; round++) {
     const r = round + warmup;
     const order = shuffled(entries, next);
     for (const entry of order) {
       disableStorages();
       await nextTurn();
+      const t0 = performance.now();
       const start = process.cpuUsage();
       await drive(entry.connections, turns, r);
       const used = process.cpuUsage(start);
-      if (round >= 0) cpu[entry.variant.name].push((used.user + used.system) / (turns * concurrency));
+      const t1 = performance.now();
+      if (round >= 0) {
+        cpu[entry.variant.name].push((used.user + used.system) / (turns * concurrency));
+        windows[entry.variant.name].push([t0, t1]);
+      }
     }
     if (round >= 0 && (round + 1) % 10 === 0) log(`  c=${concurrency}: round ${round + 1}/${rounds}`);
   }
-  return cpu;
+  await new Promise((resolve) => setTimeout(resolve, 50)); // GC entries are delivered asynchronously
+  observer.disconnect();
+  /** Per variant and round: ms of major (mark-compact) and minor (scavenge) GC pauses inside the batch. */
+  /** @type {Record<string, { major: number, minor: number }[]>} */
+  const gc = {};
+  for (const [name, list] of Object.entries(windows)) {
+    gc[name] = list.map(([t0, t1]) => {
+      let major = 0;
+      let minor = 0;
+      for (const g of gcs) {
+        if (g.start > t1 || g.end < t0) continue;
+        if (g.major) major += g.end - g.start;
+        else minor += g.end - g.start;
+      }
+      return { major, minor };
+    });
+  }
+  return { cpu, gc };
 }
 
 /**
@@ -435,14 +467,14 @@ async function cpuRounds(entries, { rounds, warmup, batch, concurrency, log }) {
  * time afterwards). Without a GC the used size only grows by what was allocated. Request garbage is
  * allocated in the young generation; the whole-heap figure is kept as a check.
  */
-async function allocation(entries, { windows, concurrency }) {
+async function allocation(entries, { windows, concurrency, seed }) {
   const gcs = [];
   const observer = new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) gcs.push([entry.startTime, entry.startTime + entry.duration]);
   });
   observer.observe({ entryTypes: ['gc'] });
   const turns = concurrency === 1 ? 2 : 1;
-  const next = random(100 + concurrency);
+  const next = random(seed + 100 + concurrency);
   const samples = Object.fromEntries(entries.map((e) => [e.variant.name, []]));
   for (let w = 0; w < windows; w++) {
     const order = shuffled(entries, next);
@@ -491,6 +523,8 @@ function summarise(variants, cpu, alloc, abPairs) {
       cpuUsPerRequest: mean(cpu[v.name]),
       addedUsPerRequest: isBaseline || !own ? undefined : mean(own),
       addedInterval: isBaseline || !own ? undefined : bootstrapInterval(rounds, (ix) => meanAt(own, ix)),
+      // For reading next to the mean: a median skips GC lumps, but also the batches a busy machine inflated.
+      addedMedianUsPerRequest: isBaseline || !own ? undefined : median(own),
       allocKiBPerRequest: alloc[v.name].youngKiBPerRequest,
       allocHeapKiBPerRequest: alloc[v.name].heapKiBPerRequest,
       allocWindows: alloc[v.name].windows,
@@ -523,7 +557,7 @@ function render(data) {
     `Measured ${data.date} on ${data.machine}.`,
     `Packages: ${data.packages}. loglane from \`${data.loglane}\`${data.base ? `; base build from \`${data.base}\`` : ''}.`,
     `${data.rounds} rounds; a batch is ${data.batch} requests (alternating GET /users/42 and POST /users with a ${Buffer.byteLength(POST_BODY)}-byte body) ` +
-      `after ${data.warmup} warm-up rounds; one process, in-memory connections through node:http. ` +
+      `after ${data.warmup} warm-up rounds, in a random order per round (seed ${data.seed}); one process, in-memory connections through node:http. ` +
       '"added" is the mean over rounds of the CPU per request minus that of the no-logging app in the same round; ' +
       'intervals are 95 % bootstrap intervals over rounds. Allocation: young-generation bytes per request in windows without a GC.',
   ];
@@ -568,7 +602,7 @@ function render(data) {
 
 /**
  * Runs the in-process benchmark in this process (this Node version).
- * @param {{ rounds?: number, batch?: number, warmup?: number, concurrency?: number[], only?: string[], loglane?: string, base?: string, nest?: boolean, allocWindows?: number, writeDoc?: boolean, log?: (text: string) => void }} [options]
+ * @param {{ rounds?: number, batch?: number, warmup?: number, concurrency?: number[], only?: string[], loglane?: string, base?: string, nest?: boolean, allocWindows?: number, seed?: number, writeDoc?: boolean, log?: (text: string) => void }} [options]
  */
 export async function runInproc({
   rounds = 60,
@@ -580,6 +614,7 @@ export async function runInproc({
   base = process.env.LOGLANE_BASE,
   nest = true,
   allocWindows = 150,
+  seed = Date.now() % 1_000_000,
   writeDoc = false,
   log = (text) => console.error(text),
 } = {}) {
@@ -602,10 +637,10 @@ export async function runInproc({
   for (const c of concurrency) {
     const entries = servers.map(({ variant, server }) => ({ variant, connections: connect(server, c) }));
     const started = performance.now();
-    const cpu = await cpuRounds(entries, { rounds, warmup, batch, concurrency: c, log });
-    const alloc = await allocation(entries, { windows: allocWindows, concurrency: c });
+    const { cpu, gc } = await cpuRounds(entries, { rounds, warmup, batch, concurrency: c, seed, log });
+    const alloc = await allocation(entries, { windows: allocWindows, concurrency: c, seed });
     log(`c=${c}: done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
-    points.push({ concurrency: c, summary: summarise(variants, cpu, alloc, abPairs), cpu, alloc });
+    points.push({ concurrency: c, summary: summarise(variants, cpu, alloc, abPairs), cpu, gc, alloc });
   }
   disableStorages(); // what runs next in this process (run-all's autocannon) should not pay for them
   const data = {
@@ -619,6 +654,7 @@ export async function runInproc({
     batch,
     warmup,
     allocWindows,
+    seed,
     variants: variants.map(({ name, title, logs, group }) => ({ name, title, logs, group })),
     validation,
     points,
@@ -649,6 +685,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     base: typeof args.base === 'string' ? args.base : undefined,
     nest: !args['no-nest'],
     allocWindows: args['alloc-windows'] ? Number(args['alloc-windows']) : undefined,
+    seed: args.seed ? Number(args.seed) : undefined,
     writeDoc: Boolean(args.doc),
   });
   console.log(args.json ? JSON.stringify(data, null, 2) : markdown);
