@@ -406,8 +406,10 @@ function heapUse() {
  * order each round (seeded); a batch is `batch` requests as `batch / concurrency` turns. Not a plain
  * rotation: that keeps every variant behind the same neighbour, whose garbage and deferred work it
  * would always inherit.
- * @returns {Promise<{ cpu: Record<string, number[]>, gc: Record<string, { major: number, minor: number }[]> }>}
- *   CPU µs per request, and the GC pauses (ms) inside each batch, per variant, per round
+ * @returns {Promise<{ cpu: Record<string, number[]>, gc: Record<string, { major: number, minor: number, preempted: number }[]> }>}
+ *   CPU µs per request, and per batch the GC pauses (ms) and the times the kernel preempted the
+ *   process (involuntary context switches: how much other work on the machine got in the way),
+ *   per variant, per round
  */
 async function cpuRounds(entries, { rounds, warmup, batch, concurrency, seed, log }) {
   const turns = Math.max(1, Math.round(batch / concurrency));
@@ -428,6 +430,7 @@ async function cpuRounds(entries, { rounds, warmup, batch, concurrency, seed, lo
     for (const entry of order) {
       disableStorages();
       await nextTurn();
+      const switches = process.resourceUsage().involuntaryContextSwitches;
       const t0 = performance.now();
       const start = process.cpuUsage();
       await drive(entry.connections, turns, r);
@@ -435,7 +438,7 @@ async function cpuRounds(entries, { rounds, warmup, batch, concurrency, seed, lo
       const t1 = performance.now();
       if (round >= 0) {
         cpu[entry.variant.name].push((used.user + used.system) / (turns * concurrency));
-        windows[entry.variant.name].push([t0, t1]);
+        windows[entry.variant.name].push([t0, t1, process.resourceUsage().involuntaryContextSwitches - switches]);
       }
     }
     if (round >= 0 && (round + 1) % 10 === 0) log(`  c=${concurrency}: round ${round + 1}/${rounds}`);
@@ -443,10 +446,10 @@ async function cpuRounds(entries, { rounds, warmup, batch, concurrency, seed, lo
   await new Promise((resolve) => setTimeout(resolve, 50)); // GC entries are delivered asynchronously
   observer.disconnect();
   /** Per variant and round: ms of major (mark-compact) and minor (scavenge) GC pauses inside the batch. */
-  /** @type {Record<string, { major: number, minor: number }[]>} */
+  /** @type {Record<string, { major: number, minor: number, preempted: number }[]>} */
   const gc = {};
   for (const [name, list] of Object.entries(windows)) {
-    gc[name] = list.map(([t0, t1]) => {
+    gc[name] = list.map(([t0, t1, preempted]) => {
       let major = 0;
       let minor = 0;
       for (const g of gcs) {
@@ -454,7 +457,7 @@ async function cpuRounds(entries, { rounds, warmup, batch, concurrency, seed, lo
         if (g.major) major += g.end - g.start;
         else minor += g.end - g.start;
       }
-      return { major, minor };
+      return { major, minor, preempted };
     });
   }
   return { cpu, gc };
