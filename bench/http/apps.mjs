@@ -6,12 +6,12 @@ import { openSync, createWriteStream } from 'node:fs';
 import 'reflect-metadata';
 
 /** What GET /users/:id answers. */
-function userOf(id) {
+export function userOf(id) {
   return { id, name: 'Ada Lovelace', email: 'ada@example.com', plan: 'pro', createdAt: '2024-03-01T10:00:00.000Z' };
 }
 
 /** What POST /users answers for a parsed body. */
-function createdUser(body) {
+export function createdUser(body) {
   return { id: 'u_1001', name: body?.name, email: body?.email, plan: body?.plan ?? 'free' };
 }
 
@@ -20,7 +20,13 @@ function devNullFd() {
   return openSync(process.env.BENCH_SINK ?? '/dev/null', 'a');
 }
 
-async function expressApp(mount) {
+/**
+ * An Express 5 app with the two routes; `mount(app, express)` adds the logger (and the body parser)
+ * before them and may return a function that adds what goes after them (an error handler).
+ * @param {(app: import('express').Express, express: typeof import('express')) => unknown} mount
+ * @returns {Promise<import('express').Express>}
+ */
+export async function expressApp(mount) {
   const { default: express } = await import('express');
   const app = express();
   app.disable('x-powered-by');
@@ -31,7 +37,7 @@ async function expressApp(mount) {
   app.post('/users', (req, res) => {
     res.status(201).json(createdUser(req.body));
   });
-  after?.(app);
+  if (typeof after === 'function') after(app);
   return app;
 }
 
@@ -112,7 +118,7 @@ const EXPRESS = {
  * A Nest app with the two routes; `imports` adds the logging module, `useLogger` picks Nest's logger.
  * @param {{ imports?: import('@nestjs/common').DynamicModule[], useLogger?: (app: import('@nestjs/common').INestApplication) => import('@nestjs/common').LoggerService }} options
  */
-async function nestApp({ imports = [], useLogger }) {
+export async function nestApp({ imports = [], useLogger }) {
   const common = await import('@nestjs/common');
   const { NestFactory } = await import('@nestjs/core');
   const { Body, Controller, Get, Module, Param, Post } = common;

@@ -24,24 +24,9 @@ import {
   writeDocSection,
 } from '../lib/report.mjs';
 import { VARIANTS } from './apps.mjs';
+import { HEADERS, REQUESTS } from './requests.mjs';
 
 const serverPath = fileURLToPath(new URL('./server.mjs', import.meta.url));
-
-/** The POST body: a sign-up form of about 300 bytes, with a password for redaction to find. */
-export const POST_BODY = JSON.stringify({
-  name: 'Ada Lovelace',
-  email: 'ada@example.com',
-  password: 'correct horse battery staple',
-  plan: 'pro',
-  address: { street: '12 Analytical Row', city: 'London', postcode: 'N1 9GU', country: 'GB' },
-  marketing: { newsletter: true, source: 'spring-landing-page' },
-  tags: ['beta', 'early-adopter', 'engine'],
-});
-const HEADERS = { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) bench/1.0', accept: 'application/json' };
-const REQUESTS = [
-  { method: 'GET', path: '/users/42' },
-  { method: 'POST', path: '/users', headers: { ...HEADERS, 'content-type': 'application/json' }, body: POST_BODY },
-];
 
 /**
  * A server process for one variant; resolves once it listens. A server that dies before listening

