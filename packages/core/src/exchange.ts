@@ -50,6 +50,11 @@ export interface HttpExchange extends HttpExchangeState {
   handler: string | undefined;
   /** A route template to write when the view names none (a template from the framework's metadata). */
   fallbackRoute: string | undefined;
+  /**
+   * Attaches an error to the HttpResponse (error fields, level by status). The first error wins;
+   * returns whether this one was recorded (false when one already was, or the response is written).
+   */
+  recordError(error: unknown): boolean;
 }
 
 const EXCHANGE = Symbol('loglane.exchange');
@@ -89,6 +94,13 @@ export class Exchange implements HttpExchange {
     (context as WithExchange)[EXCHANGE] = this;
   }
 
+  recordError(error: unknown): boolean {
+    if (this.hasError || this.responseLogged) return false;
+    this.error = error;
+    this.hasError = true;
+    return true;
+  }
+
   /** Notes that the client left (first sign wins). */
   clientGone(): void {
     this.headersSentWhenGone ??= this.res.headersSent;
@@ -98,6 +110,14 @@ export class Exchange implements HttpExchange {
 /** The exchange of a request `HttpLogging.handle` has seen. */
 export function exchangeOf(req: IncomingMessage): Exchange | undefined {
   return (req as WithExchange)[EXCHANGE];
+}
+
+/**
+ * The HTTP exchange whose trace context is running (code called while a request is handled), if
+ * any: what an adapter's logger needs to attach an error it sees to that request's HttpResponse.
+ */
+export function currentHttpExchange(): HttpExchange | undefined {
+  return currentExchange();
 }
 
 /** The exchange whose trace context is running, if any. */

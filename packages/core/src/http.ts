@@ -17,6 +17,7 @@ import { type TraceOptions, TraceResolver } from './trace.js';
 export { DEFAULT_IGNORE, type IgnoreRule } from './ignore-rules.js';
 export { clientIp } from './client-ip.js';
 export { hasRequestBody } from './body-capture.js';
+export { currentHttpExchange } from './exchange.js';
 export type { HttpExchange, HttpExchangeState, HttpView } from './exchange.js';
 
 function defaultUserId(req: IncomingMessage): string | number | undefined {
@@ -132,11 +133,7 @@ export class HttpLogging {
    * wins; returns whether this one was recorded (false when one already was, or the response is written).
    */
   recordError(req: IncomingMessage, error: unknown): boolean {
-    const exchange = exchangeOf(req);
-    if (!exchange || exchange.hasError || exchange.responseLogged) return false;
-    exchange.error = error;
-    exchange.hasError = true;
-    return true;
+    return exchangeOf(req)?.recordError(error) ?? false;
   }
 
   /** The state of the request's HttpResponse, or `undefined` for a request `handle` has not seen. */

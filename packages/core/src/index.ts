@@ -47,7 +47,7 @@ export {
   runWithTraceContext,
 } from './trace.js';
 export type { HeaderBag, RunWithTraceOptions, TraceOptions, Traceparent } from './trace.js';
-export { DEFAULT_IGNORE, HttpLogging, clientIp, createHttpLogging, hasRequestBody } from './http.js';
+export { DEFAULT_IGNORE, HttpLogging, clientIp, createHttpLogging, currentHttpExchange, hasRequestBody } from './http.js';
 export type { HttpExchange, HttpExchangeState, HttpLoggingOptions, HttpView, IgnoreRule } from './http.js';
 export { FdDestination, createFdDestination, stdoutDestination } from './destination.js';
 export type { Destination, DestinationOptions, LineSink } from './destination.js';

@@ -3,9 +3,8 @@
 // and folds Nest's own "ExceptionsHandler" line into the HttpResponse that carries the same error.
 
 import { Inject, Injectable, type LoggerService, type LogLevel as NestLogLevel } from '@nestjs/common';
-import type { LogLevel, LoglaneLogger, RecordDraft } from '@loglane/core';
+import { type LogLevel, type LoglaneLogger, type RecordDraft, currentHttpExchange } from '@loglane/core';
 import { LOGLANE_LOGGER } from './options.js';
-import { currentRequestState, recordRequestError } from './request-state.js';
 
 /** The context Nest's exception handlers log unknown errors under. */
 const EXCEPTIONS_HANDLER = 'ExceptionsHandler';
@@ -93,11 +92,10 @@ export class LoglaneLoggerService implements LoggerService {
  * a request or after its HttpResponse, is written as usual.
  */
 function mergedIntoResponse(draft: RecordDraft): boolean {
-  const state = currentRequestState();
-  const exchange = state?.http.exchangeState(state.raw);
-  if (!state || !exchange || exchange.responseLogged) return false;
+  const exchange = currentHttpExchange();
+  if (!exchange || exchange.responseLogged) return false;
   const logged = draft.error;
-  if (!exchange.hasError) return recordRequestError(state.raw, logged ?? draft.message);
+  if (!exchange.hasError) return exchange.recordError(logged ?? draft.message);
   const recorded = exchange.error;
   if (logged === recorded) return true;
   if (recorded instanceof Error && typeof logged === 'object' && logged !== null) {

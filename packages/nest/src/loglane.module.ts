@@ -38,7 +38,7 @@ const installedIn = new WeakSet<ApplicationConfig>();
 function runtimeFor(options: LoglaneModuleOptions, config: ApplicationConfig): LoglaneRuntime {
   let runtime = runtimes.get(config);
   if (!runtime) {
-    runtime = new LoglaneRuntime(options);
+    runtime = new LoglaneRuntime(options, () => config.getGlobalPrefix());
     runtimes.set(config, runtime);
   }
   return runtime;
