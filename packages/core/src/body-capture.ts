@@ -11,6 +11,11 @@ const TEXTUAL = /^(text\/|application\/(?:[\w.+-]*\+)?(?:json|(?:x-)?ndjson|xml|
 // NDJSON too: several JSON values fail JSON.parse, and as JsonText their sensitive keys are still redacted.
 const JSONISH = /^application\/(?:[\w.+-]*\+)?(?:(?:x-)?nd)?json/i;
 const FORM = /^application\/x-www-form-urlencoded/i;
+// A whole HTML document (Express's 404 and error pages, a rendered view) is markup for a browser:
+// it says little in a log line and costs up to maxBodyBytes of it, so it is described by type and
+// size. A fragment (`res.send('ok')` is text/html in Express) is kept as text.
+const HTML = /^(?:text\/html|application\/xhtml\+xml)/i;
+const HTML_DOCUMENT = /^\s*(?:<!doctype html|<html[\s>])/i;
 
 /** The request carries a body by its headers: a length above zero, or a transfer coding (RFC 9112 §6). */
 export function hasRequestBody(req: IncomingMessage): boolean {
@@ -77,6 +82,7 @@ function describeBytes(bytes: Buffer, contentType: string | undefined, totalByte
   const type = contentType ?? '';
   if (!TEXTUAL.test(type)) return `[binary ${type || 'unknown type'} ${totalBytes} bytes]`;
   const text = bytes.toString('utf8');
+  if (HTML.test(type) && HTML_DOCUMENT.test(text)) return `[html document ${type} ${totalBytes} bytes]`;
   if (JSONISH.test(type)) {
     if (!cut) {
       try {

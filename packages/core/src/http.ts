@@ -64,7 +64,8 @@ export interface HttpLoggingOptions extends TraceOptions {
    */
   userId?: (req: IncomingMessage) => string | number | null | undefined;
   /**
-   * Response header that echoes this request's `traceId` to the caller; `false` to send none.
+   * Response header that echoes this request's `traceId` to the caller; `false` to send none. An
+   * ignored request (a health check) sends it only when it fails, since only then has it records.
    * @default 'x-trace-id'
    */
   traceIdHeader?: string | false;
@@ -114,14 +115,22 @@ export class HttpLogging {
     const url = safeCall(view, view?.originalUrl) ?? req.url ?? '/';
     const exchange = new Exchange(req, res, context, view, this.ignoreRules.matches(url, safeCall(view, view?.mountPath), req));
     bindEmitters(exchange);
-    if (this.traceIdHeader && !res.headersSent) res.setHeader(this.traceIdHeader, context.traceId);
+    if (this.traceIdHeader && !res.headersSent) {
+      // A probe is logged only when it fails: its id is sent only then, so that every id a caller
+      // gets back names records that exist.
+      if (exchange.ignored) sendTraceIdIfFailing(exchange, this.traceIdHeader);
+      else res.setHeader(this.traceIdHeader, context.traceId);
+    }
     if (this.logResponseBody) captureResponseBody(exchange, this.maxBodyBytes);
     const done = (): void => this.finish(exchange);
     res.once('finish', done);
     res.once('close', done);
     runInContext(context, () => {
       if (!exchange.ignored) {
-        if (this.bodyPending(exchange)) this.deferRequestRecord(exchange);
+        // Above `info` (level 'warn'), HttpRequest is written only with another record of the
+        // request (an app warning, a 4xx/5xx HttpResponse), just before it and at its level.
+        if (!this.logger.isLevelEnabled('info')) exchange.context.beforeRecord = () => this.logRequest(exchange);
+        else if (this.bodyPending(exchange)) this.deferRequestRecord(exchange);
         else this.logRequest(exchange);
       }
       next();
@@ -201,7 +210,11 @@ export class HttpLogging {
     );
   }
 
-  private logRequest(exchange: Exchange): void {
+  /**
+   * Writes HttpRequest (once) at `info`; when the logger is above `info`, at the level of the record
+   * it goes out with (`level`, else the logger's own level).
+   */
+  private logRequest(exchange: Exchange, level?: LogLevel): void {
     if (exchange.requestLogged) return;
     exchange.requestLogged = true;
     exchange.context.beforeRecord = undefined;
@@ -214,7 +227,7 @@ export class HttpLogging {
     }
     runInContext(exchange.context, () =>
       this.logger.write({
-        level: 'info',
+        level: this.logger.isLevelEnabled('info') ? 'info' : (level ?? this.logger.level),
         context: HTTP_REQUEST,
         message: `${fields.method ?? ''} ${pathOf(fields.originalUrl)}`,
         fields,
@@ -235,8 +248,12 @@ export class HttpLogging {
     const statusCode = neverSent ? 499 : res.statusCode;
     const failed = statusCode >= 500 || exchange.hasError;
     if (exchange.ignored && !failed) return;
+    // An error on a response whose status says nothing of it (it failed after the headers went out).
+    const level: LogLevel =
+      statusCode >= 500 || (exchange.hasError && statusCode < 400) ? 'error' : statusCode >= 400 || aborted ? 'warn' : 'info';
     runInContext(exchange.context, () => {
-      if (!exchange.requestLogged) this.logRequest(exchange);
+      // HttpRequest goes out with its HttpResponse only when that is written at all.
+      if (!exchange.requestLogged && this.logger.isLevelEnabled(level)) this.logRequest(exchange, level);
       const fields = { ...this.commonFields(exchange) };
       fields.statusCode = statusCode;
       fields.latencyMs = Math.round(performance.now() - exchange.start);
@@ -249,9 +266,6 @@ export class HttpLogging {
         const body = responseBodyOf(exchange);
         if (body !== undefined) fields.responseBody = body;
       }
-      // An error on a response whose status says nothing of it (it failed after the headers went out).
-      const level: LogLevel =
-        statusCode >= 500 || (exchange.hasError && statusCode < 400) ? 'error' : statusCode >= 400 || aborted ? 'warn' : 'info';
       this.logger.write({
         level,
         context: HTTP_RESPONSE,
@@ -300,3 +314,16 @@ function pathOf(url: string | undefined): string {
   return q === -1 ? url : url.slice(0, q);
 }
 
+
+type WriteHeadFn = ServerResponse['writeHead'];
+
+/** Sets the trace id header of an ignored request when its head goes out failing (5xx, or an error recorded). */
+function sendTraceIdIfFailing(exchange: Exchange, header: string): void {
+  const res = exchange.res;
+  const writeHead = res.writeHead;
+  res.writeHead = function (this: ServerResponse, ...args: unknown[]): ServerResponse {
+    const status = typeof args[0] === 'number' ? args[0] : this.statusCode;
+    if ((status >= 500 || exchange.hasError) && !this.headersSent) this.setHeader(header, exchange.context.traceId);
+    return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
+  } as WriteHeadFn;
+}

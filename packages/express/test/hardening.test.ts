@@ -7,7 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { checkRecord } from '@loglane/core';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Rec, type Running, flavours, listen, ofContext, settled, setup, waitFor } from './helpers';
+import { loglane } from '@loglane/express';
+import { type Rec, type Running, capture, flavours, listen, ofContext, settled, setup, waitFor } from './helpers';
 
 let running: Running | undefined;
 afterEach(async () => {
@@ -121,6 +122,80 @@ describe.each(flavours)('$name', ({ express }) => {
       expect(checkRecord(response as Rec)).toEqual([]);
       expect(response).toMatchObject({ statusCode: 499, aborted: true, level: 'warn', errorMessage: 'request aborted' });
       expect(ofContext(records, 'HttpRequest')).toHaveLength(1);
+    });
+  });
+
+  describe("issue #12's small things, decided", () => {
+    it('a probe sends x-trace-id only when it fails (and is logged): every id a caller gets names records', async () => {
+      const ll = setup();
+      const app = express();
+      app.use(ll.middleware);
+      let healthy = true;
+      app.get('/health', (_req, res) => void res.status(healthy ? 200 : 503).send(healthy ? 'ok' : 'down'));
+      app.get('/ready', () => {
+        throw new Error('db down');
+      });
+      app.use(ll.errorHandler);
+      const passing = await request(app).get('/health').expect(200);
+      expect(passing.headers['x-trace-id']).toBeUndefined();
+      // Express answers /favicon.ico with its 404 page: not logged, no id.
+      const favicon = await request(app).get('/favicon.ico').expect(404);
+      expect(favicon.headers['x-trace-id']).toBeUndefined();
+      healthy = false;
+      const failing = await request(app).get('/health').expect(503);
+      const thrown = await request(app).get('/ready').expect(500);
+      const records = await settled(ll, 2);
+      const ids = new Set(records.map((r) => r.traceId));
+      expect(ids).toEqual(new Set([failing.headers['x-trace-id'], thrown.headers['x-trace-id']]));
+      expect(records.map((r) => r.context)).toEqual(['HttpRequest', 'HttpResponse', 'HttpRequest', 'HttpResponse']);
+    });
+
+    it("a 404's responseBody describes Express's HTML page instead of copying it", async () => {
+      const ll = setup();
+      const app = express();
+      app.use(ll.middleware);
+      app.get('/fragment', (_req, res) => void res.send('<p>kept</p>'));
+      await request(app).get('/nowhere').expect(404);
+      await request(app).get('/fragment').expect(200);
+      const [notFound, fragment] = ofContext(await settled(ll, 2), 'HttpResponse');
+      expect(notFound?.responseBody).toMatch(/^"\[html document text\/html; charset=utf-8 \d+ bytes\]"$/);
+      expect(fragment?.responseBody).toBe('"<p>kept</p>"');
+    });
+
+    it("with level 'warn', a request that writes any record writes its HttpRequest first, at that level", async () => {
+      const cap = capture({ level: 'warn' });
+      const ll = loglane({ logger: cap.logger });
+      const app = express();
+      app.use(ll.middleware);
+      app.use(express.json());
+      app.get('/ok', (_req, res) => void res.send('ok'));
+      app.post('/orders', (req, res) => {
+        if (!(req.body as { sku?: unknown }).sku) {
+          res.status(400).json({ error: 'sku is required' });
+          return;
+        }
+        res.status(201).json({ ok: true });
+      });
+      app.get('/slow', (_req, res) => {
+        cap.logger.child('Orders').warn('warehouse slow');
+        res.send('late');
+      });
+      app.use(ll.errorHandler);
+      await request(app).get('/ok').expect(200);
+      await request(app).post('/orders').send({ sku: 'A-1' }).expect(201);
+      const rejected = await request(app).post('/orders').send({ qty: 2 }).expect(400);
+      const slow = await request(app).get('/slow').expect(200);
+      await waitFor(() => (cap.lines.length >= 3 ? true : undefined));
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      const records = cap.records();
+      expect(records.map((r) => [r.context, r.level, r.traceId])).toEqual([
+        ['HttpRequest', 'warn', rejected.headers['x-trace-id']],
+        ['HttpResponse', 'warn', rejected.headers['x-trace-id']],
+        ['HttpRequest', 'warn', slow.headers['x-trace-id']],
+        ['Orders', 'warn', slow.headers['x-trace-id']],
+      ]);
+      expect(records[0]).toMatchObject({ method: 'POST', requestBody: '{"qty":2}' });
+      for (const record of records) expect(checkRecord(record)).toEqual([]);
     });
   });
 });
