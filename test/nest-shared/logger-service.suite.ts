@@ -137,8 +137,12 @@ describe('the call shapes of Nest\'s Logger', () => {
     log.log('batch', ['u-1', 'u-2'], new Date('2026-01-02T03:04:05.000Z'));
     Logger.warn('expires', new Date('2026-05-06T07:08:09.000Z'), 'SessionService');
     log.log(new CreateUserDto());
+    log.log('callback', function onDone() {
+      return 'secret source';
+    });
     expectValidRecords(sink);
-    const [created, batch, expires, bare] = sink.records();
+    const [created, batch, expires, bare, callback] = sink.records();
+    expect(callback).toMatchObject({ message: 'callback [function onDone]' });
     expect(created).toMatchObject({ context: 'UserService', message: 'created', email: 'ada@example.com', name: 'Ada', password: '[REDACTED]' });
     expect(batch).toMatchObject({ context: 'UserService', message: 'batch' });
     expect(JSON.parse(String(batch?.params))).toEqual([['u-1', 'u-2'], '2026-01-02T03:04:05.000Z']);

@@ -175,6 +175,8 @@ function toDraft(level: LogLevel, message: unknown, params: unknown[], fallbackC
       if (keys === undefined) values.push(param);
       else meta = { ...meta, ...keys };
     } else if (typeof param === 'object' && param !== null) values.push(param);
+    // A function's source text is not a message: name it.
+    else if (typeof param === 'function') words.push(`[function ${param.name || 'anonymous'}]`);
     else if (level === 'error' && stack === undefined && isStack(param)) stack = param;
     else words.push(typeof param === 'string' ? param : String(param));
   }
