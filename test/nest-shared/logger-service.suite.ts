@@ -125,6 +125,33 @@ describe('the call shapes of Nest\'s Logger', () => {
     expect(retry).toMatchObject({ level: 'warn', message: 'retrying attempt 2', context: 'Orders' });
   });
 
+  it('writes class instances, arrays and Dates as metadata, never as [object Object] (issue #8, defect 12)', async () => {
+    const { sink } = await start();
+    class CreateUserDto {
+      email = 'ada@example.com';
+      name = 'Ada';
+      password = 'hunter2';
+    }
+    const log = new Logger('UserService');
+    log.log('created', new CreateUserDto());
+    log.log('batch', ['u-1', 'u-2'], new Date('2026-01-02T03:04:05.000Z'));
+    Logger.warn('expires', new Date('2026-05-06T07:08:09.000Z'), 'SessionService');
+    log.log(new CreateUserDto());
+    log.log('callback', function onDone() {
+      return 'secret source';
+    });
+    expectValidRecords(sink);
+    const [created, batch, expires, bare, callback] = sink.records();
+    expect(callback).toMatchObject({ message: 'callback [function onDone]' });
+    expect(created).toMatchObject({ context: 'UserService', message: 'created', email: 'ada@example.com', name: 'Ada', password: '[REDACTED]' });
+    expect(batch).toMatchObject({ context: 'UserService', message: 'batch' });
+    expect(JSON.parse(String(batch?.params))).toEqual([['u-1', 'u-2'], '2026-01-02T03:04:05.000Z']);
+    expect(expires).toMatchObject({ level: 'warn', context: 'SessionService', message: 'expires' });
+    expect(JSON.parse(String(expires?.params))).toEqual(['2026-05-06T07:08:09.000Z']);
+    expect(bare).toMatchObject({ context: 'UserService', message: '', email: 'ada@example.com' });
+    for (const line of sink.lines) expect(line).not.toContain('[object Object]');
+  });
+
   it('maps error(message, stack, context), error(err) and error(message) to error fields', async () => {
     const { sink } = await start();
     const log = new Logger('Payments');

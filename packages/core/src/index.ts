@@ -51,8 +51,8 @@ export {
   runWithTraceContext,
 } from './trace.js';
 export type { HeaderBag, OutboundClient, RunWithTraceOptions, TraceOptions, Traceparent } from './trace.js';
-export { DEFAULT_IGNORE, HttpLogging, clientIp, createHttpLogging, hasRequestBody } from './http.js';
-export type { HttpExchangeState, HttpLoggingOptions, HttpView, IgnoreRule } from './http.js';
+export { DEFAULT_IGNORE, HttpLogging, clientIp, createHttpLogging, currentHttpExchange, hasRequestBody } from './http.js';
+export type { HttpExchange, HttpExchangeState, HttpLoggingOptions, HttpView, IgnoreRule } from './http.js';
 export { FdDestination } from './fd-destination.js';
 export { configureProcess, createFdDestination, stdoutDestination } from './process.js';
 export type { ProcessOptions } from './process.js';

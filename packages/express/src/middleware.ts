@@ -138,6 +138,11 @@ class ExpressView implements HttpView {
     return this.req.originalUrl;
   }
 
+  mountPath(): string | undefined {
+    // Asked when the request arrives: the mount path of the app or router the middleware runs in.
+    return this.req.baseUrl;
+  }
+
   route(): string | undefined {
     return this.req[TEMPLATE];
   }

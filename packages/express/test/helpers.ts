@@ -36,7 +36,7 @@ export interface Capture {
 }
 
 /** A logger writing to memory; every line must be one JSON object. */
-export function capture(options: { maxBodyBytes?: number; level?: 'info' | 'debug' } = {}): Capture {
+export function capture(options: { maxBodyBytes?: number; level?: 'info' | 'debug' | 'warn' } = {}): Capture {
   const lines: string[] = [];
   const logger = createLogger({
     label: 'test-svc',

@@ -5,7 +5,7 @@ import type { ServerResponse } from 'node:http';
 import { type ArgumentsHost, Catch, type ExceptionFilter, Inject, Injectable } from '@nestjs/common';
 import { BaseExceptionFilter, HttpAdapterHost } from '@nestjs/core';
 import { LOGLANE_RUNTIME, type LoglaneRuntime } from './options.js';
-import { noteRequest, rawRequestOf, recordRequestError, stateOf } from './request-state.js';
+import { exchangeFor, noteRequest, rawRequestOf, recordRequestError } from './request-exchange.js';
 import { startRequest } from './request.middleware.js';
 
 /**
@@ -30,7 +30,7 @@ export class LoglaneExceptionFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const req = http.getRequest<object | undefined>();
     const res = http.getResponse<object | undefined>();
-    if (req !== undefined && res !== undefined && !stateOf(req)) {
+    if (req !== undefined && res !== undefined && !exchangeFor(this.runtime.http, req)) {
       // A request that failed before the middleware ran (Express's body parser rejecting malformed
       // JSON runs first): start its records now, so that it is not missing from the logs.
       startRequest(this.runtime, rawRequestOf(req), rawResponseOf(res), () => this.answer(exception, host, req));
@@ -40,8 +40,8 @@ export class LoglaneExceptionFilter implements ExceptionFilter {
   }
 
   private answer(exception: unknown, host: ArgumentsHost, req: object | undefined): void {
-    noteRequest(req);
-    recordRequestError(req, exception);
+    noteRequest(this.runtime.http, req);
+    recordRequestError(this.runtime.http, req, exception);
     // The HTTP adapter exists only once the app is created (after the module under @nestjs/testing).
     this.fallback ??= new BaseExceptionFilter(this.adapterHost.httpAdapter);
     this.fallback.catch(exception, host);

@@ -3,9 +3,8 @@
 // and folds Nest's own "ExceptionsHandler" line into the HttpResponse that carries the same error.
 
 import { Inject, Injectable, type LoggerService, type LogLevel as NestLogLevel } from '@nestjs/common';
-import type { LogLevel, LoglaneLogger, RecordDraft } from '@loglane/core';
+import { type LogLevel, type LoglaneLogger, type RecordDraft, currentHttpExchange } from '@loglane/core';
 import { LOGLANE_LOGGER } from './options.js';
-import { currentRequestState, recordRequestError } from './request-state.js';
 
 /** The context Nest's exception handlers log unknown errors under. */
 const EXCEPTIONS_HANDLER = 'ExceptionsHandler';
@@ -22,10 +21,37 @@ function isStack(value: unknown): value is string {
   return typeof value === 'string' && STACK.test(value);
 }
 
-function isPlainObject(value: unknown): value is Meta {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const proto: unknown = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
+/** The metadata key of object parameters that have no keys of their own to spread (arrays, Dates, Maps, ...). */
+const PARAMS_KEY = 'params';
+
+/**
+ * An object whose own keys are its data: a plain object or an instance of an app class (a DTO, an
+ * entity). Arrays, Dates, Maps, Sets, binary data, RegExps and boxed values are values, not key bags.
+ */
+function isKeyBag(value: unknown): value is Meta {
+  if (typeof value !== 'object' || value === null) return false;
+  if (Array.isArray(value) || ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return false;
+  return !(
+    value instanceof Date ||
+    value instanceof Map ||
+    value instanceof Set ||
+    value instanceof WeakMap ||
+    value instanceof WeakSet ||
+    value instanceof RegExp ||
+    value instanceof Promise ||
+    value instanceof String ||
+    value instanceof Number ||
+    value instanceof Boolean
+  );
+}
+
+/** The own enumerable keys of a key bag, or `undefined` when reading them throws (a hostile getter or Proxy). */
+function ownKeysOf(value: Meta): Meta | undefined {
+  try {
+    return { ...value };
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -36,8 +62,10 @@ function isPlainObject(value: unknown): value is Meta {
  * app.useLogger(app.get(LoglaneLoggerService));
  * ```
  *
- * `log` is `info`; the last string argument is the context (as Nest's Logger passes it); plain
- * objects become metadata keys; an `Error` or a stack string becomes the error fields.
+ * `log` is `info`; the last string argument is the context (as Nest's Logger passes it); objects
+ * are metadata: a plain object's or class instance's keys become keys of the record, and arrays,
+ * Dates, Maps and Sets are listed in order under `params`; an `Error` or a stack string becomes
+ * the error fields; strings, numbers and booleans are appended to the message.
  */
 @Injectable()
 export class LoglaneLoggerService implements LoggerService {
@@ -93,11 +121,10 @@ export class LoglaneLoggerService implements LoggerService {
  * a request or after its HttpResponse, is written as usual.
  */
 function mergedIntoResponse(draft: RecordDraft): boolean {
-  const state = currentRequestState();
-  const exchange = state?.http.exchangeState(state.raw);
-  if (!state || !exchange || exchange.responseLogged) return false;
+  const exchange = currentHttpExchange();
+  if (!exchange || exchange.responseLogged) return false;
   const logged = draft.error;
-  if (!exchange.hasError) return recordRequestError(state.raw, logged ?? draft.message);
+  if (!exchange.hasError) return exchange.recordError(logged ?? draft.message);
   const recorded = exchange.error;
   if (logged === recorded) return true;
   if (recorded instanceof Error && typeof logged === 'object' && logged !== null) {
@@ -122,23 +149,38 @@ function toDraft(level: LogLevel, message: unknown, params: unknown[], fallbackC
   let stack: string | undefined;
   const words: string[] = [];
   let text: unknown = message;
+  // Values without keys of their own, in the order given: one array, so the key has one type.
+  const values: unknown[] = [];
   if (message instanceof Error) {
     error = message;
     text = message.message;
-  } else if (isPlainObject(message)) {
+  } else if (isKeyBag(message)) {
     // `logger.log({ orderId, message: 'placed' })`: keys are metadata, `message`/`msg` the text.
-    const { message: m, msg, ...others } = message;
-    const summary = typeof m === 'string' ? m : typeof msg === 'string' ? msg : undefined;
-    meta = summary === undefined ? { ...message } : others;
-    text = summary ?? '';
+    const keys = ownKeysOf(message);
+    if (keys === undefined) {
+      values.push(message);
+      text = '';
+    } else {
+      const { message: m, msg, ...others } = keys;
+      const summary = typeof m === 'string' ? m : typeof msg === 'string' ? msg : undefined;
+      meta = summary === undefined ? keys : others;
+      text = summary ?? '';
+    }
   }
   for (const param of rest) {
     if (param === undefined) continue;
     if (param instanceof Error) error ??= param;
-    else if (isPlainObject(param)) meta = { ...meta, ...param };
+    else if (isKeyBag(param)) {
+      const keys = ownKeysOf(param);
+      if (keys === undefined) values.push(param);
+      else meta = { ...meta, ...keys };
+    } else if (typeof param === 'object' && param !== null) values.push(param);
+    // A function's source text is not a message: name it.
+    else if (typeof param === 'function') words.push(`[function ${param.name || 'anonymous'}]`);
     else if (level === 'error' && stack === undefined && isStack(param)) stack = param;
     else words.push(typeof param === 'string' ? param : String(param));
   }
+  if (values.length > 0) meta = { ...meta, [PARAMS_KEY]: values };
   if (error === undefined && stack !== undefined) {
     // `error(message, stack, context)`: the stack's first line names the error ("RangeError: …").
     const head = STACK_HEAD.exec(stack);

@@ -9,6 +9,7 @@ import {
   type MiddlewareConsumer,
   Module,
   type NestModule,
+  type OnApplicationBootstrap,
   type Provider,
   RequestMethod,
 } from '@nestjs/common';
@@ -34,11 +35,13 @@ import { LoglaneMiddleware } from './request.middleware.js';
 const runtimes = new WeakMap<ApplicationConfig, LoglaneRuntime>();
 // Apps whose middleware and enhancers are installed.
 const installedIn = new WeakSet<ApplicationConfig>();
+// Apps whose enhancer placement has been checked (once, even when the module is imported twice).
+const verified = new WeakSet<ApplicationConfig>();
 
 function runtimeFor(options: LoglaneModuleOptions, config: ApplicationConfig): LoglaneRuntime {
   let runtime = runtimes.get(config);
   if (!runtime) {
-    runtime = new LoglaneRuntime(options);
+    runtime = new LoglaneRuntime(options, () => config.getGlobalPrefix());
     runtimes.set(config, runtime);
   }
   return runtime;
@@ -67,7 +70,7 @@ const EXPORTS = [LOGLANE_RUNTIME, LOGLANE_LOGGER, LoglaneLoggerService];
  */
 @Global()
 @Module({})
-export class LoglaneModule implements NestModule {
+export class LoglaneModule implements NestModule, OnApplicationBootstrap {
   constructor(
     @Inject(LOGLANE_RUNTIME) private readonly runtime: LoglaneRuntime,
     @Inject(ApplicationConfig) private readonly config: ApplicationConfig,
@@ -112,14 +115,43 @@ export class LoglaneModule implements NestModule {
       // interceptor outermost (it sees every error of the app's interceptors, pipes and handlers),
       // our filter of lowest precedence (Nest tries global filters last-added first, so the
       // first entry is tried last: it never hides a filter of the app).
-      this.config.getGlobalGuards().unshift(this.guard);
-      this.config.getGlobalInterceptors().unshift(this.interceptor);
-      this.config.getGlobalFilters().unshift(this.filter);
+      // Nest hands out its own arrays; `onApplicationBootstrap` checks that the entries took.
+      // Not placed again when main.ts already added them itself (the fix the warning there names).
+      placeFirst(this.config.getGlobalGuards(), this.guard);
+      placeFirst(this.config.getGlobalInterceptors(), this.interceptor);
+      placeFirst(this.config.getGlobalFilters(), this.filter);
     }
     // '{*path}' is the every-route pattern of path-to-regexp 8 (Nest 11 and 12); it also matches '/'.
     consumer.apply(LoglaneMiddleware).forRoutes({ path: '{*path}', method: RequestMethod.ALL });
   }
+
+  /**
+   * Checks, once the app is initialised, that the enhancers are in Nest's global lists. Placing
+   * them relies on Nest returning its own arrays; if a Nest version hands out copies, the records
+   * would silently lose `handler` and error fields, so one warning record says so and how to fix it.
+   */
+  onApplicationBootstrap(): void {
+    if (!this.runtime.enhancers || verified.has(this.config)) return;
+    verified.add(this.config);
+    const placed =
+      this.config.getGlobalGuards().includes(this.guard) &&
+      this.config.getGlobalInterceptors().includes(this.interceptor) &&
+      this.config.getGlobalFilters().includes(this.filter);
+    if (!placed) this.runtime.logger.child('LoglaneModule').warn(ENHANCERS_MISSING);
+  }
 }
+
+/** Puts `entry` first in Nest's own list, unless it is there already. */
+function placeFirst(list: unknown[], entry: unknown): void {
+  if (!list.includes(entry)) list.unshift(entry);
+}
+
+/** The message of the warning written when the enhancers are not in Nest's global lists after init. */
+const ENHANCERS_MISSING =
+  "loglane's global guard, interceptor and exception filter are not installed: this Nest version gave LoglaneModule copies of its global enhancer lists " +
+  '(ApplicationConfig.getGlobalGuards/Interceptors/Filters). HttpResponse records will have no `handler` and no error fields. ' +
+  'Fix: in main.ts, before your own useGlobal* calls, add app.useGlobalGuards(app.get(LoglaneGuard)); ' +
+  'app.useGlobalInterceptors(app.get(LoglaneInterceptor)); app.useGlobalFilters(app.get(LoglaneExceptionFilter)); or set enhancers: false to silence this.';
 
 function asyncOptionsProviders(options: LoglaneModuleAsyncOptions): Provider[] {
   if (options.useFactory) {

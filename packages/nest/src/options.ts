@@ -10,7 +10,6 @@ import {
   HttpLogging,
   createLogger,
 } from '@loglane/core';
-import { frameworkRequestOf } from './request-state.js';
 
 /**
  * The request a `userId` resolver is given: Express's request, or Fastify's `FastifyRequest` once
@@ -84,15 +83,23 @@ export class LoglaneRuntime {
   readonly logger: LoglaneLogger;
   readonly http: HttpLogging;
   readonly enhancers: boolean;
+  /** The app's global prefix (`app.setGlobalPrefix`), read per request: health rules also match below it. */
+  readonly globalPrefix: () => string | undefined;
 
-  constructor(options: LoglaneModuleOptions = {}) {
+  /**
+   * @param options the module's options
+   * @param globalPrefix where the app's global prefix is read (Nest's ApplicationConfig); none by default
+   */
+  constructor(options: LoglaneModuleOptions = {}, globalPrefix: () => string | undefined = () => undefined) {
+    this.globalPrefix = globalPrefix;
     const { logger, userId, enhancers, ...rest } = options;
     this.logger = logger ?? createLogger(rest);
     const resolveUser = userId;
+    // The resolver sees the framework's request (Fastify's, where guards set `user`), not the raw one.
+    const frameworkRequestOf = (req: IncomingMessage): object => this.http.exchangeOf(req)?.frameworkRequest ?? req;
     this.http = new HttpLogging({
       ...rest,
       logger: this.logger,
-      // The resolver sees the framework's request (Fastify's, where guards set `user`), not the raw one.
       userId: resolveUser
         ? (req) => resolveUser(frameworkRequestOf(req) as NestHttpRequest)
         : (req) => defaultUserId(frameworkRequestOf(req)),

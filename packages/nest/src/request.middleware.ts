@@ -4,9 +4,8 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Inject, Injectable, type NestMiddleware } from '@nestjs/common';
-import type { HttpView } from '@loglane/core';
+import type { HttpLogging, HttpView } from '@loglane/core';
 import { LOGLANE_RUNTIME, type LoglaneRuntime } from './options.js';
-import { type RequestState, bindContext, createState, stateOf } from './request-state.js';
 
 /** Mounted for every route by `LoglaneModule`; mount it yourself only without the module. */
 @Injectable()
@@ -20,23 +19,10 @@ export class LoglaneMiddleware implements NestMiddleware<IncomingMessage, Server
 
 /**
  * Starts the records of a request and calls `next` inside its trace context. A request already
- * started (the middleware mounted twice) only calls `next`.
+ * started (the middleware mounted twice) only calls `next` (core's `handle` sees to that).
  */
 export function startRequest(runtime: LoglaneRuntime, req: IncomingMessage, res: ServerResponse, next: () => void): void {
-  if (stateOf(req)) {
-    next();
-    return;
-  }
-  const state = createState(req, runtime.http);
-  runtime.http.handle(
-    req,
-    res,
-    () => {
-      bindContext(state);
-      next();
-    },
-    viewOf(req, state),
-  );
+  runtime.http.handle(req, res, next, viewOf(req, runtime));
 }
 
 type ExpressLike = {
@@ -48,28 +34,34 @@ type ExpressLike = {
 };
 type FastifyLike = { body?: unknown; routeOptions?: { url?: unknown } };
 
+/** Fastify's routed request, once the enhancers have put it on the exchange. */
+function fastifyRequestOf(http: HttpLogging, req: IncomingMessage): FastifyLike | undefined {
+  return http.exchangeOf(req)?.frameworkRequest as FastifyLike | undefined;
+}
+
 /** What Express (the request itself) or Fastify (its routed request, once known) tells core. */
-function viewOf(req: IncomingMessage, state: RequestState): HttpView {
+function viewOf(req: IncomingMessage, runtime: LoglaneRuntime): HttpView {
+  const http = runtime.http;
   const express = req as IncomingMessage & ExpressLike;
   // Express may run this middleware as a route of its own ('/{*path}'); that is not the route
   // the request matched (a request no controller matches keeps it), so it is never reported.
   const mountRoute = express.route;
   return {
     originalUrl: () => (typeof express.originalUrl === 'string' ? express.originalUrl : req.url),
+    mountPath: runtime.globalPrefix,
     // Express's own `req.ip` follows its 'trust proxy' setting; Fastify's raw request has none,
     // so core's `trustProxy` option decides there.
     ip: () => (typeof express.ip === 'string' ? express.ip : undefined),
     requestBody: () => {
       if (express.body !== undefined) return express.body;
-      return (state.framework as FastifyLike | undefined)?.body;
+      return fastifyRequestOf(http, req)?.body;
     },
+    // Core falls back to the template from the controller's metadata (noted by the enhancers).
     route: () => {
       const route = express.route !== mountRoute ? express.route?.path : undefined;
       if (typeof route === 'string') return `${typeof express.baseUrl === 'string' ? express.baseUrl : ''}${route}`;
-      const url = (state.framework as FastifyLike | undefined)?.routeOptions?.url;
-      if (typeof url === 'string') return url;
-      return state.metadataRoute;
+      const url = fastifyRequestOf(http, req)?.routeOptions?.url;
+      return typeof url === 'string' ? url : undefined;
     },
-    handler: () => state.handler,
   };
 }
