@@ -84,7 +84,7 @@ server.on('request', (req, res) => {
     finished++;
   });
 });
-process.on('message', (message) => {
+process.on('message', (/** @type {{ type?: string } | undefined} */ message) => {
   if (message?.type === 'sample') {
     globalThis.gc?.();
     const memory = process.memoryUsage();
