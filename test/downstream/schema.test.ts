@@ -6,6 +6,7 @@ import {
   CONTRACT_FIELDS,
   FieldInference,
   KEYWORD_IGNORE_ABOVE,
+  SHIPPER_TIME_FIELD,
   TIME_FIELD,
   athenaDdl,
   duckdbColumns,
@@ -110,7 +111,8 @@ describe('elasticsearch and opensearch', () => {
     const mappings = template.template.mappings;
 
     it(`${engine}: every contract field has an explicit mapping of its type`, () => {
-      expect(Object.keys(mappings.properties)).toEqual(CONTRACT_FIELDS.map((f) => f.name));
+      expect(Object.keys(mappings.properties)).toEqual([...CONTRACT_FIELDS.map((f) => f.name), SHIPPER_TIME_FIELD]);
+      expect(mappings.properties[SHIPPER_TIME_FIELD]).toEqual({ type: 'date' });
       for (const f of CONTRACT_FIELDS) {
         const m = mappings.properties[f.name];
         const type = f.name === TIME_FIELD ? 'date' : { string: f.cut === undefined ? 'keyword' : 'text', integer: 'long', boolean: 'boolean', json: 'text' }[f.type];

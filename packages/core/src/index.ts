@@ -61,6 +61,7 @@ export {
   KEYWORD_IGNORE_ABOVE,
   PARTITION_COLUMN,
   SCHEMA_FORMATS,
+  SHIPPER_TIME_FIELD,
   athenaColumnName,
   athenaDdl,
   duckdbColumns,

@@ -242,6 +242,12 @@ export function glueDefinition(options: SchemaOptions = {}): GlueDefinition {
   };
 }
 
+/**
+ * The time field shippers add to every document (Filebeat, Logstash, Fluent Bit's `es` output with
+ * `Logstash_Format`). With date detection off it needs an explicit `date` mapping too.
+ */
+export const SHIPPER_TIME_FIELD = '@timestamp';
+
 /** One field's mapping in an index template. */
 export type FieldMapping = Record<string, unknown>;
 
@@ -287,7 +293,7 @@ export function fieldMapping(column: Pick<Column, 'type' | 'long'>): FieldMappin
 }
 
 /**
- * An index template with an explicit mapping for every column, `date_detection` and
+ * An index template with an explicit mapping for every column (and the shippers' `@timestamp`), `date_detection` and
  * `numeric_detection` off, and dynamic templates for undeclared app fields that cannot conflict:
  * every number is a `double` (an integer first and a fraction later are one type), every string a
  * `keyword`, nested objects (`nestedMeta: true`) one `flattened` (Elasticsearch) or `flat_object`
@@ -309,7 +315,10 @@ export function indexTemplate(engine: 'elasticsearch' | 'opensearch', options: S
           { app_strings_as_keyword: { match_mapping_type: 'string', mapping: { type: 'keyword', ignore_above: KEYWORD_IGNORE_ABOVE } } },
           { app_objects_flat: { match_mapping_type: 'object', mapping: { type: engine === 'opensearch' ? 'flat_object' : 'flattened' } } },
         ],
-        properties: Object.fromEntries(columns.map((c) => [c.key, fieldMapping(c)])),
+        properties: {
+          ...Object.fromEntries(columns.map((c) => [c.key, fieldMapping(c)])),
+          [SHIPPER_TIME_FIELD]: { type: 'date' },
+        },
       },
     },
     _meta: { description: 'loglane record v1', generated_by: 'loglane schema' },
