@@ -107,6 +107,19 @@ describe('runCli', () => {
     expect((JSON.parse(json.out) as { problems: LintProblem[] }).problems[0]?.kind).toBe('over-cap');
   });
 
+  it('check shows a running count on stderr when it is a terminal, and clears it at the end', async () => {
+    const stdin = new PassThrough();
+    const stdout = new PassThrough();
+    const stderr = Object.assign(new PassThrough(), { isTTY: true });
+    let err = '';
+    stderr.on('data', (c: Buffer) => (err += c.toString()));
+    stdout.resume();
+    stdin.end(`${Array.from({ length: 20_001 }, () => good()).join('\n')}\n`);
+    expect(await runCli(['check'], { stdin, stdout, stderr })).toBe(0);
+    expect(err).toBe('\rloglane check: 10000 lines\rloglane check: 20000 lines\r\u001b[K');
+    // Not a terminal: nothing on stderr (see the first test of this block).
+  });
+
   it('check reads files given as arguments', async () => {
     const a = join(tmp, 'a.ndjson');
     const b = join(tmp, 'b.ndjson');
@@ -136,6 +149,8 @@ describe('runCli', () => {
     expect(noFormat.err).toContain('--format is one of athena, glue, elasticsearch, opensearch, duckdb, json-schema');
     expect((await cli(['frobnicate'])).code).toBe(2);
     expect((await cli(['check', '--nope'])).code).toBe(2);
+    expect((await cli(['schema', '--format'])).code).toBe(2);
+    expect((await cli(['check', 'stray', '--json=yes'])).code).toBe(2);
     expect((await cli(['--help'])).code).toBe(0);
   });
 

@@ -154,7 +154,8 @@ export async function runCli(args: readonly string[], io: CommandIo): Promise<nu
     }
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    const usage = err instanceof UsageError || (err as { code?: unknown }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION';
+    const code = (err as { code?: unknown }).code;
+    const usage = err instanceof UsageError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_'));
     io.stderr.write(`loglane ${command ?? ''}: ${message}\n${usage ? `\n${USAGE}` : ''}`);
     return usage ? 2 : 1;
   }
