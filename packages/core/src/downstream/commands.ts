@@ -12,8 +12,11 @@ import { DEFAULT_MAX_LINE_BYTES, formatLintReport, lintLines } from './lint.js';
 
 /** Where a command reads and writes (the process's streams in the bin). */
 export interface CommandIo {
+  /** Lines to read when no file is named (`check`, `pretty`). */
   stdin: NodeJS.ReadableStream;
+  /** The command's output: the definition, the report, the pretty lines. */
   stdout: NodeJS.WritableStream;
+  /** Errors and, when `isTTY`, the progress line of `check`. */
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   /** Colour the pretty output. @default false */
   color?: boolean;
