@@ -103,7 +103,7 @@ export const TRACED_GLOBAL_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 /** The user whose day the user query reads. */
 export const WATCHED_USER = 'u-7';
 /** The report delays of the slowest requests, slowest first. */
-export const SLOW_DELAYS_MS = [900, 600, 450];
+export const SLOW_DELAYS_MS = [1800, 1400, 1000];
 
 /** The day's script: every kind of request, mixed, several hundred in all. */
 export function scriptDay(): Scripted[] {
