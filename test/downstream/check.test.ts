@@ -9,7 +9,7 @@ import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { lintLines, runCli } from '@loglane/core';
+import { DEFAULT_MAX_LINE_BYTES, createLogger, lintLines, runCli } from '@loglane/core';
 import type { LintProblem } from '@loglane/core';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -72,6 +72,18 @@ describe('lintLines', () => {
       ['missing field "context"', 6],
       ['missing field "label"', 6],
     ]);
+  });
+
+  it('checks against the cap the logger itself writes to by default', () => {
+    const lines: string[] = [];
+    const logger = createLogger({ destination: { write: (l) => lines.push(l) }, logUncaught: false, label: 'svc' });
+    // A line just under the default cap is written whole; one just over it is cut to fit.
+    logger.info('x'.repeat(DEFAULT_MAX_LINE_BYTES - 150));
+    logger.info('x'.repeat(DEFAULT_MAX_LINE_BYTES));
+    const [under, over] = lines.map((l) => JSON.parse(l) as { truncated?: boolean });
+    expect(under?.truncated).toBeUndefined();
+    expect(over?.truncated).toBe(true);
+    for (const line of lines) expect(Buffer.byteLength(line.replace(/\n$/, ''))).toBeLessThanOrEqual(DEFAULT_MAX_LINE_BYTES);
   });
 
   it('defaults the cap to the library’s 15360 bytes and reports progress', async () => {
