@@ -85,6 +85,8 @@ describe('glue', () => {
     const serde = glue.DataFormatConversionConfiguration.InputFormatConfiguration.Deserializer.OpenXJsonSerDe;
     expect(serde.CaseInsensitive).toBe(true);
     expect(serde.ColumnToJsonKeyMappings).toEqual({ order_id: 'order-id' });
+    const mixed = glueDefinition({ location: LOCATION, fields: [{ key: 'Cart.Total', type: 'double' }] });
+    expect(mixed.DataFormatConversionConfiguration.InputFormatConfiguration.Deserializer.OpenXJsonSerDe.ColumnToJsonKeyMappings).toEqual({ cart_total: 'cart.total' });
     expect(glue.DataFormatConversionConfiguration.OutputFormatConfiguration.Serializer.ParquetSerDe.Compression).toBe('SNAPPY');
     expect(glue.DataFormatConversionConfiguration.SchemaConfiguration).toEqual({ DatabaseName: 'default', TableName: 'loglane_logs', VersionId: 'LATEST' });
   });

@@ -198,7 +198,9 @@ export function glueDefinition(options: SchemaOptions = {}): GlueDefinition {
   const database = options.database ?? 'default';
   const columns = recordColumns(options.fields);
   const mappings: Record<string, string> = {};
-  for (const c of columns) if (c.column !== c.key.toLowerCase()) mappings[c.column] = c.key;
+  // CaseInsensitive lower-cases the JSON keys before they are matched, so a mapping names the key
+  // lower-cased too (a mixed-case key in a mapping would never match).
+  for (const c of columns) if (c.column !== c.key.toLowerCase()) mappings[c.column] = c.key.toLowerCase();
   const prefix = location.replace(/^s3:\/\/[^/]+\/?/, '');
   const schemaConfiguration: GlueDefinition['DataFormatConversionConfiguration']['SchemaConfiguration'] = {
     DatabaseName: database,
