@@ -357,8 +357,9 @@ export function recordJsonSchema(options: SchemaOptions = {}): Record<string, un
   const schemaOf = (c: Column): object => (c.library && c.key !== TIME_FIELD ? contract[c.key] : undefined) ?? JSON_SCHEMA_TYPE[c.type];
   return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
-    $id: 'https://loglane.dev/schema/record-v1.json',
-    title: 'loglane record v1',
+    // Not RECORD_JSON_SCHEMA's $id: this schema is stricter, and one validator may load both.
+    $id: 'https://loglane.dev/schema/record-v1-line.json',
+    title: 'loglane record v1, one line (loglane schema --format json-schema)',
     type: 'object',
     required: [...ALWAYS_PRESENT_FIELDS],
     properties: Object.fromEntries(
