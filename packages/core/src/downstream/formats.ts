@@ -48,7 +48,7 @@ export const KEYWORD_IGNORE_ABOVE = 1024;
  */
 const ATHENA_DDL_RESERVED = new Set(
   (
-    'all alter and array as authorization between bigint binary boolean both by case cashe cast char column conf constraint commit create ' +
+    'all alter and array as authorization between bigint binary boolean both by cache case cast char column conf constraint commit create ' +
     'cross cube current current_date current_timestamp cursor database date dayofweek decimal delete describe distinct div double drop else end ' +
     'exchange exists extended external extract false fetch float floor following for foreign from full function grant group grouping having if ' +
     'import in inner insert int integer intersect interval into is join lateral left less like local macro map more none not null numeric of on ' +
