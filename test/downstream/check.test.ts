@@ -45,14 +45,15 @@ describe('lintLines', () => {
   });
 
   it('reports keys that collide once lower-cased, in one record and across records', async () => {
-    const report = await lintLines([good({ orderId: 'a', OrderId: 'b' }), good({ userRef: 'x' }), good({ userref: 'y' })]);
+    const report = await lintLines([good({ orderId: 'a', OrderId: 'b' }), good({ userRef: 'x' }), good({ userref: 'y' }), good({ userref: 'z' }), good({ userRef: 'w' })]);
     const collisions = pick(report.problems, 'case-collision');
     expect(collisions.map((p) => [p.path, p.firstLine, p.count])).toEqual([
       ['OrderId', 1, 1],
       ['orderid', 1, 1],
-      ['userref', 3, 1],
+      ['userref', 3, 2],
     ]);
     expect(collisions[0]?.detail).toContain('"orderId" and "OrderId" are in one record');
+    expect(collisions[2]?.detail).toBe('"userRef" (2 lines) and "userref" (2 lines) are one column once lower-cased');
   });
 
   it('reports lines over the cap, lines that are not one JSON object, and contract violations', async () => {

@@ -75,6 +75,34 @@ describe('the loglane commands in the docs', () => {
   });
 });
 
+describe('docs/pipelines/README.md: the loglane check report shown', () => {
+  it('is what loglane check prints for such a day', async () => {
+    const shown = /<!-- check-output -->\n```text\n([\s\S]*?)```/.exec(text(join(root, 'docs', 'pipelines', 'README.md')))?.[1];
+    const line = (extra: Record<string, unknown>): string =>
+      JSON.stringify({ timestamp: '2026-11-29T09:30:00.000Z', level: 'info', context: 'app', message: 'm', label: 'orders-api', ...extra });
+    const day = [
+      line({ orderId: 'o-1', qty: 2 }),
+      line({ orderId: 'o-2', qty: 3 }),
+      line({ orderId: 'o-3', qty: 2.5 }),
+      line({ orderId: 'o-4', qty: '4' }),
+      line({ orderId: 'o-5', qty: 2.5 }),
+      line({ orderId: 'o-6' }),
+      line({ orderId: 'o-7' }),
+      line({ orderId: 'o-8' }),
+      line({ OrderId: 'o-9' }),
+      line({}),
+      line({}),
+      line({ note: 'x'.repeat(15360) }),
+      line({}),
+      'Error: listen EADDRINUSE',
+      line({ statusCode: '200' }),
+    ];
+    const result = await run(['check'], `${day.join('\n')}\n`);
+    expect(result.code).toBe(1);
+    expect(result.out).toBe(shown);
+  });
+});
+
 describe('docs/record-schema.md: the type table is what the generators do', () => {
   const rows = text(join(root, 'docs', 'record-schema.md'))
     .split('\n')

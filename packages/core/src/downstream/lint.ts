@@ -67,7 +67,7 @@ export async function lintLines(lines: AsyncIterable<string> | Iterable<string>,
   const paths = new Map<string, PathState>();
   // Every spelling of a path once lower-cased: two spellings land in one Glue column / one ES field
   // for case-insensitive readers.
-  const spellings = new Map<string, Map<string, number>>();
+  const spellings = new Map<string, Map<string, { count: number; firstLine: number }>>();
   let lineNumber = 0;
   let records = 0;
 
@@ -81,12 +81,9 @@ export async function lintLines(lines: AsyncIterable<string> | Iterable<string>,
       lowerHere.set(key.toLowerCase(), key);
       let seen = spellings.get(lower);
       if (!seen) spellings.set(lower, (seen = new Map()));
-      if (!seen.has(path)) {
-        if (seen.size > 0) {
-          note('case-collision', lower, `${[...seen.keys(), path].map((p) => `"${p}"`).join(' and ')} are one column once lower-cased`, line);
-        }
-        seen.set(path, line);
-      }
+      const spelling = seen.get(path);
+      if (spelling) spelling.count++;
+      else seen.set(path, { count: 1, firstLine: line });
       const kind = valueKind(value);
       if (kind === 'null') continue;
       let state = paths.get(path);
@@ -119,6 +116,17 @@ export async function lintLines(lines: AsyncIterable<string> | Iterable<string>,
     visit(record as Record<string, unknown>, '', lineNumber);
   }
 
+  for (const [lower, seen] of spellings) {
+    if (seen.size < 2) continue;
+    const [, ...others] = [...seen.values()];
+    problems.set(`case-collision\u0000${lower}`, {
+      kind: 'case-collision',
+      path: lower,
+      detail: `${[...seen.entries()].map(([p, k]) => `"${p}" (${k.count} line${k.count === 1 ? '' : 's'})`).join(' and ')} are one column once lower-cased`,
+      count: others.reduce((n, k) => n + k.count, 0),
+      firstLine: Math.min(...others.map((k) => k.firstLine)),
+    });
+  }
   for (const [path, state] of paths) {
     if (state.kinds.size < 2) continue;
     const kinds = [...state.kinds.entries()].sort((a, b) => a[1].firstLine - b[1].firstLine);
