@@ -2,9 +2,11 @@
 // and a fresh app, fixtures/shop-api.mjs): every record kind and path, with what each request must
 // produce written down before it is sent, so the queries' answers can be checked against the script.
 
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -13,7 +15,7 @@ const root = join(here, '..', '..');
 
 /** A service the day runs, as its own process writing JSON lines on stdout. */
 export interface Service {
-  name: 'inventory' | 'orders' | 'shop';
+  name: 'inventory' | 'orders' | 'shop' | 'users';
   /** The `label` its records carry. */
   label: string;
   child: ChildProcess;
@@ -48,7 +50,23 @@ const ENTRY: Readonly<Record<Service['name'], { cwd: string; file: string; label
   inventory: { cwd: join(root, 'examples', 'express-inventory'), file: 'src/server.mjs', label: 'inventory-api' },
   orders: { cwd: join(root, 'examples', 'express-orders'), file: 'src/server.mjs', label: 'orders-api' },
   shop: { cwd: here, file: 'fixtures/shop-api.mjs', label: 'shop-api' },
+  // The Nest example, built into dist/ (see buildNestExample).
+  users: { cwd: join(root, 'examples', 'nest-service'), file: 'dist/main.js', label: 'nest-service' },
 };
+
+/**
+ * Builds the Nest example when its dist/ is missing or older than its sources (the README test
+ * command builds the packages, not the examples), with the TypeScript the example itself uses.
+ */
+export function buildNestExample(): void {
+  const dir = join(root, 'examples', 'nest-service');
+  const built = join(dir, 'dist', 'main.js');
+  const newest = (folder: string): number =>
+    Math.max(...readdirSync(folder, { withFileTypes: true }).map((e) => (e.isDirectory() ? newest(join(folder, e.name)) : statSync(join(folder, e.name)).mtimeMs)));
+  if (existsSync(built) && statSync(built).mtimeMs >= newest(join(dir, 'src'))) return;
+  const tsc = createRequire(join(dir, 'package.json')).resolve('typescript/bin/tsc');
+  execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: dir, stdio: 'pipe' });
+}
 
 /** Starts a service with PORT=0 and waits for its record that carries the port it listens on. */
 export async function startService(name: Service['name'], env: Record<string, string> = {}): Promise<Service> {
@@ -136,8 +154,31 @@ export function scriptDay(): Scripted[] {
       out.push({ service: 'orders', method: 'GET', path: `/api/orders/${pick(['o-1001', 'o-9'])}`, headers: { authorization: `Bearer demo-${user}` }, route: '/api/orders/:id', status: 0, user });
     } else if (roll < 0.75) {
       out.push({ service: 'shop', method: 'POST', path: '/reports', headers: who, body: { kind: pick(['daily', 'weekly']), delayMs: Math.floor(random() * 40) }, route: '/reports', status: 201, user });
-    } else if (roll < 0.85) {
+    } else if (roll < 0.8) {
       out.push({ service: 'inventory', method: 'GET', path: `/stock/${pick(['A-1', 'C-3', 'Z-0'])}`, route: '/stock/:sku', status: 0 });
+    } else if (roll < 0.9) {
+      // The Nest example: a guard, a validated DTO with a password, and a call to inventory.
+      const nest = random();
+      const auth = { authorization: 'Bearer demo-token' };
+      if (nest < 0.3) out.push({ service: 'users', method: 'GET', path: '/users/user-1', headers: auth, route: '/users/:id', status: 200 });
+      else if (nest < 0.4) out.push({ service: 'users', method: 'GET', path: '/users/user-404', headers: auth, route: '/users/:id', status: 404 });
+      else if (nest < 0.5) out.push({ service: 'users', method: 'GET', path: '/users/user-1', route: '/users/:id', status: 401 });
+      else if (nest < 0.7) {
+        const valid = random() < 0.7;
+        out.push({
+          service: 'users',
+          method: 'POST',
+          path: '/users',
+          headers: auth,
+          body: valid ? { name: 'Grace', email: 'grace@example.com', password: 'correct horse battery staple' } : { name: '', email: 'not-an-email', password: 'short' },
+          route: '/users',
+          status: valid ? 201 : 400,
+        });
+      } else {
+        const sku = pick(['A-1', 'Z-0']);
+        const status = sku === 'Z-0' ? 404 : 200;
+        out.push({ service: 'users', method: 'GET', path: `/inventory/${sku}`, route: '/inventory/:sku', status, calls: [{ service: 'inventory', method: 'GET', route: '/stock/:sku', status }] });
+      }
     } else {
       out.push({ service: 'shop', method: 'GET', path: `/products/p-${i}?q=${encodeURIComponent('<script>"x"\n')}`, headers: who, route: '/products/:id', status: 404, user });
     }
@@ -155,6 +196,8 @@ export function scriptDay(): Scripted[] {
     { service: 'shop', method: 'GET', path: '/boom', headers: { 'x-user': WATCHED_USER }, route: '/boom', status: 500, user: WATCHED_USER },
     { service: 'shop', method: 'GET', path: '/async-boom', route: '/async-boom', status: 500 },
     { service: 'orders', method: 'GET', path: '/api/orders/o-1001/invoice', route: '/api/orders/:id/invoice', status: 500 },
+    { service: 'users', method: 'GET', path: '/boom', route: '/boom', status: 500 },
+    { service: 'users', method: 'GET', path: '/health', route: undefined, status: 200, unlogged: true },
     // Unmatched paths: no route.
     { service: 'shop', method: 'GET', path: '/nothing/here', route: undefined, status: 404 },
     { service: 'orders', method: 'GET', path: '/api/nothing', route: undefined, status: 404 },
