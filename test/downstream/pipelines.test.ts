@@ -73,6 +73,19 @@ describe('Athena tables and Firehose streams', () => {
     });
   }
 
+  it('Firehose may read exactly the generated Glue table and write the bucket the streams name', () => {
+    const policy = json<{ Statement: { Action: string[]; Resource: string[] }[] }>('firehose/firehose-role-policy.json');
+    const [glueRead, s3Write] = policy.Statement;
+    expect(glueRead?.Action).toEqual(['glue:GetTable', 'glue:GetTableVersion', 'glue:GetTableVersions']);
+    expect(glueRead?.Resource).toContain(`arn:aws:glue:${OPTIONS.region}:123456789012:table/${OPTIONS.database}/${OPTIONS.table}`);
+    const bucket = json<DeliveryStream>('firehose/delivery-stream-fluent-bit.json').ExtendedS3DestinationConfiguration.BucketARN;
+    expect(s3Write?.Resource).toEqual([bucket, `${bucket}/*`]);
+    expect(s3Write?.Action).toContain('s3:PutObject');
+    const trust = json<{ Statement: { Principal: { Service: string } }[] }>('firehose/firehose-role-trust.json');
+    expect(trust.Statement[0]?.Principal.Service).toBe('firehose.amazonaws.com');
+    expect(OPTIONS.roleArn).toMatch(/:role\/firehose-loglane$/);
+  });
+
   it('the CloudWatch stream decompresses, extracts the messages and delimits them, in that order, without Lambda', () => {
     const processing = json<DeliveryStream>('firehose/delivery-stream-cloudwatch.json').ExtendedS3DestinationConfiguration.ProcessingConfiguration;
     expect(processing?.Enabled).toBe(true);
@@ -126,6 +139,9 @@ describe('Fluent Bit', () => {
     const app = task.containerDefinitions.find((c) => c.logConfiguration !== undefined) as { logConfiguration: { logDriver: string; options: Record<string, string> } };
     expect(app.logConfiguration.logDriver).toBe('awsfirelens');
     expect(app.logConfiguration.options).toEqual({ Name: 'kinesis_firehose', region: OPTIONS.region, delivery_stream: stream.DeliveryStreamName, log_key: 'log' });
+    const taskPolicy = json<{ Statement: { Action: string[]; Resource: string }[] }>('fluent-bit/task-role-policy.json');
+    expect(taskPolicy.Statement[0]?.Action).toEqual(['firehose:PutRecordBatch']);
+    expect(taskPolicy.Statement[0]?.Resource).toMatch(new RegExp(`:deliverystream/${stream.DeliveryStreamName}$`));
   });
 });
 
