@@ -156,6 +156,12 @@ describe('runCli', () => {
     expect(refused.out).toBe('');
   });
 
+  it('pretty: one line out per line in, JSON or not', async () => {
+    const result = await cli(['pretty'], `{half a line\n${good({ orderId: 'o-1' })}\n`);
+    expect(result.code).toBe(0);
+    expect(result.out.split('\n')).toEqual(['{half a line', expect.stringMatching(/INFO {4}\[app\] m orderId=o-1$/), '']);
+  });
+
   it('usage errors exit 2 with the usage', async () => {
     const noFormat = await cli(['schema']);
     expect(noFormat.code).toBe(2);
