@@ -1,12 +1,10 @@
 #!/usr/bin/env node
-// `loglane-pretty`: pipe a service's JSON lines through it for coloured, one-line-per-record output
-// on a developer's terminal (`node server.js | npx loglane-pretty`). Lines that are not JSON pass through.
+// `loglane`: `loglane schema --format athena|glue|elasticsearch|opensearch|duckdb|json-schema`,
+// `loglane check < lines.ndjson`, `loglane pretty` (see docs/pipelines/README.md and `loglane --help`).
 
-import { createInterface } from 'node:readline';
-import { prettyLine } from './pretty.js';
+import { runCli } from './downstream/commands.js';
 
 const color = process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
-const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
-lines.on('line', (line) => {
-  process.stdout.write(line.startsWith('{') ? prettyLine(line, color) : `${line}\n`);
+void runCli(process.argv.slice(2), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, color }).then((code) => {
+  process.exitCode = code;
 });

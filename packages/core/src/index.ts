@@ -60,3 +60,25 @@ export type { Destination, DestinationOptions, LineSink } from './destination.js
 export { prettyLine } from './pretty.js';
 export { propagateTrace, withTraceHeaders } from './outbound.js';
 export type { AxiosLike, HttpServiceLike } from './outbound.js';
+export { TIME_FIELD, KIND_FIELD, ALWAYS_PRESENT_FIELDS, ALWAYS_PRESENT_BY_CONTEXT, CONTRACT_FIELDS } from './schema.js';
+export { APP_FIELD_TYPES, FieldInference, columnNameOf, parseFieldOption, recordColumns, valueKind } from './downstream/columns.js';
+export type { AppField, Column, ColumnType, ValueKind } from './downstream/columns.js';
+export {
+  KEYWORD_IGNORE_ABOVE,
+  PARTITION_COLUMN,
+  SCHEMA_FORMATS,
+  SHIPPER_TIME_FIELD,
+  athenaColumnName,
+  athenaDdl,
+  duckdbColumns,
+  fieldMapping,
+  generateSchema,
+  glueDefinition,
+  indexTemplate,
+  recordJsonSchema,
+} from './downstream/formats.js';
+export type { FieldMapping, GlueColumn, GlueDefinition, IndexTemplate, SchemaFormat, SchemaOptions } from './downstream/formats.js';
+export { DEFAULT_MAX_LINE_BYTES, formatLintReport, lintLines } from './downstream/lint.js';
+export type { LintOptions, LintProblem, LintProblemKind, LintReport } from './downstream/lint.js';
+export { USAGE as CLI_USAGE, runCli, runPretty } from './downstream/commands.js';
+export type { CommandIo } from './downstream/commands.js';

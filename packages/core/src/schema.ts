@@ -227,3 +227,18 @@ export const RECORD_JSON_SCHEMA = {
     ]),
   ),
 } as const;
+
+/** The field that holds when a record was written (ISO-8601 UTC); stores type it as a timestamp. */
+export const TIME_FIELD = 'timestamp' satisfies (typeof BASE_FIELDS)[number]['name'];
+
+/** The field that says what kind of record a line is (`HttpRequest`, `HttpResponse`, or an app's context). */
+export const KIND_FIELD = 'context' satisfies (typeof BASE_FIELDS)[number]['name'];
+
+/** Fields every record has, whatever its kind (what `checkRecord` requires of all records). */
+export const ALWAYS_PRESENT_FIELDS: readonly string[] = REQUIRED;
+
+/** Fields a record of one `context` always has on top of `ALWAYS_PRESENT_FIELDS`. */
+export const ALWAYS_PRESENT_BY_CONTEXT: Readonly<Record<string, readonly string[]>> = HTTP_REQUIRED;
+
+/** Every library field in the order a line holds them: base, detail, then `truncated` last. */
+export const CONTRACT_FIELDS: readonly FieldSpec[] = [...BASE_FIELDS, ...DETAIL_FIELDS, TRUNCATED_FIELD];
