@@ -230,10 +230,10 @@ export function scriptDay(): Scripted[] {
     // The slowest requests of the day, with their bodies.
     ...SLOW_DELAYS_MS.map((delayMs): Scripted => ({ service: 'shop', method: 'POST', path: '/reports', headers: { 'x-user': WATCHED_USER }, body: { kind: 'yearly', delayMs }, route: '/reports', status: 201, user: WATCHED_USER })),
     // A client that gives up on a slow report (no status was sent yet: 499), and an upload cut off
-    // half way: the body parser's "request aborted" error made the app's error handler set 400 before
-    // loglane saw the client leave, so that record is status 400 with aborted: true.
+    // half way: the app's error handler answers the body parser's "request aborted" error with a 400
+    // the client never receives, so that record is 499 with aborted: true and keeps the error.
     { service: 'shop', method: 'POST', path: '/reports', body: { kind: 'abandoned', delayMs: 1500 }, abort: { afterMs: 100 }, route: '/reports', status: 499 },
-    { service: 'shop', method: 'POST', path: '/uploads', body: huge, abort: { afterMs: 100, upload: true }, route: undefined, status: 400 },
+    { service: 'shop', method: 'POST', path: '/uploads', body: huge, abort: { afterMs: 100, upload: true }, route: undefined, status: 499 },
   );
   return out;
 }

@@ -141,7 +141,7 @@ describe('a scripted day of traffic', () => {
     const contexts = new Set(records.map((r) => r[KIND_FIELD]));
     for (const kind of Object.keys(ALWAYS_PRESENT_BY_CONTEXT)) expect(contexts).toContain(kind);
     expect(records.some((r) => r.aborted === true && r.statusCode === 499)).toBe(true);
-    expect(records.some((r) => r.aborted === true && r.statusCode === 400 && r.errorMessage === 'request aborted')).toBe(true);
+    expect(records.some((r) => r.aborted === true && r.statusCode === 499 && r.errorMessage === 'request aborted')).toBe(true);
     expect(records.some((r) => r.truncated === true)).toBe(true);
     expect(records.some((r) => typeof r.errorStack === 'string' && r.errorStack.includes('[cause]:'))).toBe(true);
     expect(records.some((r) => typeof r.originalUrl === 'string' && r.originalUrl.startsWith('/health'))).toBe(false);

@@ -7,6 +7,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS loglane_logs (
   version        string,
   traceid        string,
   globaltraceid  string,
+  spanid         string,
   userid         string,
   method         string,
   originalurl    string,
