@@ -218,9 +218,11 @@ describe('JSON text that could not be parsed (JsonText)', () => {
 
   it('never mistakes strings for keys, and reads escaped keys', () => {
     const r = new Redactor();
-    expect(r.redactJsonText('{"l":["a",":"],"password":"s1","note":"\\"pin\\":1"}')).toBe(
-      '{"l":["a",":"],"password":"[REDACTED]","note":"\\"pin\\":1"}',
+    expect(r.redactJsonText('{"l":["pin",":"],"password":"s1","note":"\\"ok\\":1"}')).toBe(
+      '{"l":["pin",":"],"password":"[REDACTED]","note":"\\"ok\\":1"}',
     );
+    // JSON quoted inside a string value (a double-encoded body) has its sensitive pairs redacted too.
+    expect(r.redactJsonText('{"note":"{\\"pin\\":1,\\"ok\\":2}"}')).toBe('{"note":"{\\"pin\\":\\"[REDACTED]\\",\\"ok\\":2}"}');
     expect(r.redactJsonText('{"pass\\u0077ord": "s1"}')).toBe('{"pass\\u0077ord": "[REDACTED]"}');
   });
 

@@ -33,10 +33,13 @@ export function cutString(text: string, max: number): string {
  */
 const CREDENTIAL_WINDOW = 4096;
 
-/** `value` with credentials redacted and cut to at most `max` UTF-16 units (redaction first). */
+/**
+ * `value` with credentials redacted and cut to at most `max` UTF-16 units: redaction first, then the
+ * cut, then whatever the cut left of a credential longer than the window (`redactCutEnd`).
+ */
 export function redactAndCut(redactor: Redactor, value: string, max: number): string {
   if (value.length <= max) return redactor.redactString(value);
-  return cutString(redactor.redactString(value.slice(0, max + CREDENTIAL_WINDOW)), max);
+  return redactor.redactCutEnd(cutString(redactor.redactString(value.slice(0, max + CREDENTIAL_WINDOW)), max));
 }
 
 /** Reads a property; a throwing getter or Proxy trap becomes a marker instead of an exception. */
