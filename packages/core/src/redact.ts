@@ -35,7 +35,7 @@ export interface RedactOptions {
 
 /** Keys redacted when their normalised form equals one of these. */
 const EXACT_KEYS = [
-  'pass', 'pwd', 'pin', 'card', 'ssn', 'otp', 'auth', 'session', 'sid', 'jwt', 'bearer', 'iban',
+  'pass', 'pwd', 'pin', 'card', 'ssn', 'otp', 'auth', 'session', 'sid', 'jwt', 'bearer', 'iban', 'sig',
   'proxyauthorization', 'xapikey', 'xauthtoken', 'setcookie',
 ];
 /** Keys redacted when their normalised form contains one of these. */
@@ -60,10 +60,13 @@ const NOT_SENSITIVE = new Set([
   'cachedtokens', 'reasoningtokens',
 ]);
 /**
- * Names that are secrets as query or form parameters only (`?code=` of an OAuth redirect, `?sig=` of a
- * SAS URL, `?key=` of a Google API call); as object keys they are too common to redact (`{ code: 404 }`).
+ * Names that are secrets as query or form parameters (`?code=` of an OAuth redirect, `?key=` of a
+ * Google API call). As object keys they are common (`{ code: 'ENOENT' }`, `{ key: 'user:42' }`): there,
+ * only a credential-shaped string value is redacted (`CREDENTIAL_VALUE`).
  */
-const PARAMETER_KEYS = new Set(['code', 'sig', 'key']);
+const PARAMETER_KEYS = new Set(['code', 'key']);
+/** A random-looking string: 16+ characters of the token68 alphabet with a digit and a lower-case letter. */
+const CREDENTIAL_VALUE = /^(?=[^]*\d)(?=[^]*[a-z])[A-Za-z0-9._~+/=-]{16,}$/;
 /** `sid` as a word of its own (`connect.sid`, `userSid`), not the end of a word (`ssid` of a Wi-Fi network). */
 const SID_WORD = /(?:^|[^a-z0-9])sid$/i;
 const SID_CAMEL = /[a-z0-9]Sid$/;
@@ -179,6 +182,14 @@ export class Redactor {
   isSensitiveParameter(name: string): boolean {
     const key = name.indexOf('%') === -1 ? name : safeDecode(name);
     return this.isSensitiveKey(key) || (this.defaults && PARAMETER_KEYS.has(normaliseKey(key)));
+  }
+
+  /**
+   * True when a string value under an object key that is a secret only as a parameter name (`code`,
+   * `key`) looks like a credential (`{ code: '4/0AX4XfWh…' }` from a parsed OAuth callback query).
+   */
+  isCredentialUnder(key: string, value: string): boolean {
+    return this.defaults && key.length <= 4 && PARAMETER_KEYS.has(key.toLowerCase()) && CREDENTIAL_VALUE.test(value);
   }
 
   private matches(norm: string): boolean {
@@ -315,12 +326,20 @@ export class Redactor {
         i = end;
       } else if (c === 0x3a) {
         i++;
-        if (key !== undefined && this.isSensitiveKey(key)) {
+        if (key !== undefined) {
           while (i < n && isJsonSpace(text.charCodeAt(i))) i++;
-          const end = endOfValue(text, i);
-          out += text.slice(last, i) + censor;
-          last = end;
-          i = end;
+          // Only a sensitive key's value is measured: measuring every object value would be quadratic.
+          let end = -1;
+          if (this.isSensitiveKey(key)) end = endOfValue(text, i);
+          else if (text.charCodeAt(i) === 0x22 && key.length <= 4) {
+            const stringEnd = endOfString(text, i);
+            if (this.isCredentialUnder(key, keyText(text.slice(i, stringEnd)))) end = stringEnd;
+          }
+          if (end !== -1) {
+            out += text.slice(last, i) + censor;
+            last = end;
+            i = end;
+          }
         }
         key = undefined;
       } else {

@@ -309,7 +309,7 @@ class Walk {
       this.stopped = true;
       return false;
     }
-    if (value === REDACTED) this.string(this.redactor.censor);
+    if (value === REDACTED || (typeof value === 'string' && this.redactor.isCredentialUnder(key, value))) this.string(this.redactor.censor);
     else this.value(value, depth + 1, paths && stepPaths(paths, key));
     return false;
   }

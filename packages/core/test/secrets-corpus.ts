@@ -17,13 +17,14 @@ const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 const next = generator(0x5ec2e7);
 
 /**
- * A fresh credential: 24 random letters and digits, so that finding it (or its first 8 characters)
- * in a line pinpoints a leak and nothing else can contain it by chance.
+ * A fresh credential: 22 random letters and digits and `k7` (so it always has a digit and a lower-case
+ * letter, like a real one), so that finding it (or its first 8 characters) in a line pinpoints a leak
+ * and nothing else can contain it by chance.
  */
 export function makeSecret(): string {
   let text = '';
-  for (let i = 0; i < 24; i++) text += ALNUM[Math.floor(next() * ALNUM.length)];
-  return text;
+  for (let i = 0; i < 22; i++) text += ALNUM[Math.floor(next() * ALNUM.length)];
+  return `${text}k7`;
 }
 
 /** The shortest part of a secret that counts as a leak: its first 8 characters. */
@@ -57,8 +58,9 @@ export const SECRET_KEYS: readonly string[] = [
 ];
 
 /**
- * Names that are secrets as URL parameters only (`?code=` of an OAuth redirect, `?sig=` of an Azure
- * SAS URL, `?key=` of a Google API call). As object keys they are left alone (`{ code: 'ENOENT' }`).
+ * Names that are secrets as URL parameters (`?code=` of an OAuth redirect, `?sig=` of an Azure SAS
+ * URL, `?key=` of a Google API call). As object keys (a parsed query or form body), `code` and `key`
+ * hide only a credential-shaped value: `{ code: 'ENOENT' }` and `{ key: 'user:42' }` are kept.
  */
 export const PARAMETER_NAMES: readonly string[] = ['code', 'sig', 'key'];
 
@@ -70,6 +72,9 @@ export const LOOKALIKE_KEYS: readonly string[] = [
   'publicKey', 'keyboard', 'monkey', 'ssid', 'wifi_ssid', 'opinion', 'spinner', 'pinned', 'footprint', 'hotspot',
   'description', 'signed', 'designation', 'codec',
 ];
+
+/** Values under `code` and `key` that are not credentials and must be kept. */
+export const ORDINARY_CODES: readonly string[] = ['ENOENT', 'ERR_HTTP2_STREAM_ERROR', 'invalid_grant', 'user:42', 'auth/user-not-found', '404'];
 
 /** Prose and ordinary text that must reach the line as it is. */
 export const PROSE: readonly string[] = [
@@ -84,9 +89,17 @@ export const PROSE: readonly string[] = [
 
 const b64url = (text: string): string => Buffer.from(text).toString('base64url');
 
-/** A JSON Web Token whose signature is `secret` (the header and payload are public parts). */
+/**
+ * A JSON Web Token whose payload holds `secret` (claims are personal data: a cut must not leave them
+ * readable either) and whose signature is `secret`.
+ */
 export function jwtWith(secret: string): string {
-  return `${b64url('{"alg":"HS256","typ":"JWT"}')}.${b64url('{"sub":"u-42","iat":1764000000}')}.${secret}`;
+  return `${b64url('{"alg":"HS256","typ":"JWT"}')}.${b64url(`{"sub":"${secret}","iat":1764000000}`)}.${secret}`;
+}
+
+/** What must not reach a line of a JWT made by `jwtWith`: the signature, and the payload after `{"sub":"`. */
+export function jwtForbidden(secret: string): string[] {
+  return [secret, b64url(`{"sub":"${secret}","iat":1764000000}`).slice(12)];
 }
 
 /** A piece of text that carries a secret, and the strings that must not reach a line. */
@@ -104,16 +117,16 @@ export interface SecretText {
 export function secretTexts(): SecretText[] {
   const s = (): string => makeSecret();
   const texts: SecretText[] = [];
-  const add = (name: string, make: (secret: string) => string, forbidden?: (secret: string) => string): void => {
+  const add = (name: string, make: (secret: string) => string, forbidden?: (secret: string) => string[]): void => {
     const secret = s();
-    texts.push({ name, text: make(secret), forbidden: [forbidden ? forbidden(secret) : secret] });
+    texts.push({ name, text: make(secret), forbidden: forbidden ? forbidden(secret) : [secret] });
   };
   add('lower-case bearer', (x) => `upstream rejected bearer ${x} (expired)`);
   add('Bearer', (x) => `retrying with Bearer ${x}`);
   add('BEARER in a header line', (x) => `Authorization: BEARER ${x}`);
-  add('Basic', (x) => `Authorization: Basic ${Buffer.from(`ann:${x}`).toString('base64')}`, (x) => Buffer.from(`ann:${x}`).toString('base64'));
-  add('JWT', (x) => `token ${jwtWith(x)} refused`);
-  add('JWT glued to text', (x) => `id=42;jwt${jwtWith(x)}`);
+  add('Basic', (x) => `Authorization: Basic ${Buffer.from(`ann:${x}`).toString('base64')}`, (x) => [Buffer.from(`ann:${x}`).toString('base64')]);
+  add('JWT', (x) => `token ${jwtWith(x)} refused`, jwtForbidden);
+  add('JWT glued to text', (x) => `id=42;jwt${jwtWith(x)}`, jwtForbidden);
   add('access_token in a URL', (x) => `GET https://api.example.com/v1/me?access_token=${x}&fields=name`);
   add('OAuth code in a URL', (x) => `callback https://app.example.com/oauth/cb?code=${x}&state=af0ifjsldkj`);
   add('SAS signature in a URL', (x) => `upload to https://acct.blob.core.windows.net/c/b.txt?sv=2022-11-02&se=2026-12-01&sig=${x}`);
