@@ -50,7 +50,7 @@ const CONTAINED_KEYS = [
  */
 const SUFFIX_KEYS = [
   'token', 'sessionid', 'sessid', 'otp', 'pwd', 'pinnumber',
-  // One-time and verification codes; `code` alone is a parameter name only (below): `{ code: 'ENOENT' }`.
+  // One-time and verification codes; `code` alone is a parameter name (PARAMETER_KEYS), as in `{ code: 404 }`.
   'pincode', 'mfacode', 'otpcode', 'totpcode', 'smscode', 'authcode', 'verificationcode', 'securitycode',
   'recoverycode', 'backupcode', 'resetcode', 'twofactorcode', '2facode', 'onetimecode', 'confirmationcode',
 ];
