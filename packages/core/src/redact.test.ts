@@ -264,3 +264,16 @@ describe('Redactor.isSensitiveKey', () => {
     expect(r.isSensitiveKey('field1')).toBe(false);
   });
 });
+
+describe('work bounded by the text, for hostile text', () => {
+  it('finds JWTs in linear time: 200 kB of `eyJeyJ…` (quadratic before: ~225 ms for 20 kB)', () => {
+    const r = new Redactor();
+    const hostile = 'eyJ'.repeat(70_000);
+    const started = performance.now();
+    expect(r.redactString(hostile)).toBe(hostile);
+    expect(r.redactJsonText(`{"a":"${hostile}`)).toBe('{"a":"[REDACTED]');
+    // Generous for a shared machine: the old pattern took seconds here.
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(r.redactString(`x eyJ${'eyJ'.repeat(10)}.abcd.sig and id0eyJhbGciOi.eyJzdWIi.c2ln`)).toBe('x [REDACTED] and id0[REDACTED]');
+  });
+});
