@@ -1,11 +1,11 @@
-// Usage: compile core twice (before/after), e.g. npx tsc -p packages/core/tsconfig.build.json --outDir /tmp/core-new --module nodenext,
+// Usage: compile core before and after inside packages/core (so its dependencies resolve), e.g. in packages/core: npx tsc -p tsconfig.build.json --outDir .bench/new --module nodenext,
 // then: node bench/redaction/ab.cjs <compiled core dir> [<second dir>] (issue #8; figures in docs/redaction.md).
 // A/B of the per-record CPU cost: base vs new, interleaved batches in one process, process.cpuUsage.
 const [a, b] = process.argv.slice(2);
 function make(dir) {
   const { createLogger } = require(`${dir}/index.js`);
-  let n = 0;
-  const logger = createLogger({ label: 'orders-api', version: '1.0.0', destination: { write: (l) => { n += l.length; } }, logUncaught: false });
+  let _chars = 0;
+  const logger = createLogger({ label: 'orders-api', version: '1.0.0', destination: { write: (l) => { _chars += l.length; } }, logUncaught: false });
   const headers = { host: 'api.example.com', 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36', accept: 'application/json', 'accept-language': 'en-GB,en;q=0.9', referer: 'https://app.example.com/orders?page=2', authorization: 'Bearer abc.def.ghi' };
   return () => {
     logger.info('order created', { orderId: 'o-12345', userId: 'u-77', amount: 42.5, currency: 'EUR', items: [{ sku: 'A-1', qty: 2, title: 'Blue mug' }], note: 'paid with card ending 4242' });

@@ -1,10 +1,10 @@
-// Usage: compile core twice (before/after), e.g. npx tsc -p packages/core/tsconfig.build.json --outDir /tmp/core-new --module nodenext,
+// Usage: compile core before and after inside packages/core (so its dependencies resolve), e.g. in packages/core: npx tsc -p tsconfig.build.json --outDir .bench/new --module nodenext,
 // then: node bench/redaction/budget.cjs <compiled core dir> [<second dir>] (issue #8; figures in docs/redaction.md).
 // ms to log a 1M-entry Map/Set and a 100k-key object, as metadata and as a body.
 const dir = process.argv[2];
 const { createLogger } = require(`${dir}/index.js`);
-let bytes = 0;
-const logger = createLogger({ label: 'b', destination: { write: (l) => { bytes += l.length; } }, logUncaught: false });
+let _bytes = 0;
+const logger = createLogger({ label: 'b', destination: { write: (l) => { _bytes += l.length; } }, logUncaught: false });
 const map = new Map(); for (let i = 0; i < 1_000_000; i++) map.set(`k${i}`, i);
 const set = new Set(); for (let i = 0; i < 1_000_000; i++) set.add(`v${i}`);
 const wide = {}; for (let i = 0; i < 100_000; i++) wide[`key${i}`] = i;

@@ -1,4 +1,4 @@
-// Usage: compile core twice (before/after), e.g. npx tsc -p packages/core/tsconfig.build.json --outDir /tmp/core-new --module nodenext,
+// Usage: compile core before and after inside packages/core (so its dependencies resolve), e.g. in packages/core: npx tsc -p tsconfig.build.json --outDir .bench/new --module nodenext,
 // then: node bench/redaction/patho.cjs <compiled core dir> [<second dir>] (issue #8; figures in docs/redaction.md).
 const R = new (require(process.argv[2] + "/redact.js").Redactor)();
 const N = 20000;
