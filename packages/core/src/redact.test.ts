@@ -218,9 +218,11 @@ describe('JSON text that could not be parsed (JsonText)', () => {
 
   it('never mistakes strings for keys, and reads escaped keys', () => {
     const r = new Redactor();
-    expect(r.redactJsonText('{"l":["a",":"],"password":"s1","note":"\\"pin\\":1"}')).toBe(
-      '{"l":["a",":"],"password":"[REDACTED]","note":"\\"pin\\":1"}',
+    expect(r.redactJsonText('{"l":["pin",":"],"password":"s1","note":"\\"ok\\":1"}')).toBe(
+      '{"l":["pin",":"],"password":"[REDACTED]","note":"\\"ok\\":1"}',
     );
+    // JSON quoted inside a string value (a double-encoded body) has its sensitive pairs redacted too.
+    expect(r.redactJsonText('{"note":"{\\"pin\\":1,\\"ok\\":2}"}')).toBe('{"note":"{\\"pin\\":\\"[REDACTED]\\",\\"ok\\":2}"}');
     expect(r.redactJsonText('{"pass\\u0077ord": "s1"}')).toBe('{"pass\\u0077ord": "[REDACTED]"}');
   });
 
@@ -260,5 +262,18 @@ describe('Redactor.isSensitiveKey', () => {
     for (let i = 0; i < 5000; i++) r.isSensitiveKey(`field${i}`);
     expect(r.isSensitiveKey('myPassword')).toBe(true);
     expect(r.isSensitiveKey('field1')).toBe(false);
+  });
+});
+
+describe('work bounded by the text, for hostile text', () => {
+  it('finds JWTs in linear time: 200 kB of `eyJeyJ…` (quadratic before: ~225 ms for 20 kB)', () => {
+    const r = new Redactor();
+    const hostile = 'eyJ'.repeat(70_000);
+    const started = performance.now();
+    expect(r.redactString(hostile)).toBe(hostile);
+    expect(r.redactJsonText(`{"a":"${hostile}`)).toBe('{"a":"[REDACTED]');
+    // Generous for a shared machine: the old pattern took seconds here.
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(r.redactString(`x eyJ${'eyJ'.repeat(10)}.abcd.sig and id0eyJhbGciOi.eyJzdWIi.c2ln`)).toBe('x [REDACTED] and id0[REDACTED]');
   });
 });

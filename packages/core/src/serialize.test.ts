@@ -283,6 +283,60 @@ describe('budget', () => {
     expect(reads).toBeLessThan(50);
   });
 
+  /** A Map or Set of `size` entries that counts how many its iterator hands out. */
+  function counting<T extends Map<string, number> | Set<string>>(collection: T): { collection: T; pulled: () => number } {
+    let pulled = 0;
+    const iterate = collection[Symbol.iterator].bind(collection) as () => Iterator<unknown>;
+    Object.defineProperty(collection, Symbol.iterator, {
+      value: function* counted() {
+        const it = iterate();
+        for (let step = it.next(); !step.done; step = it.next()) {
+          pulled++;
+          yield step.value;
+        }
+      },
+    });
+    return { collection, pulled: () => pulled };
+  }
+
+  it('stops iterating a huge Map or Set as soon as the budget is spent (issue #8, item 11)', () => {
+    const map = new Map<string, number>();
+    const set = new Set<string>();
+    for (let i = 0; i < 100_000; i++) {
+      map.set(`k${i}`, i);
+      set.add(`v${i}`);
+    }
+    const m = counting(map);
+    const s = counting(set);
+    const out = encoder.encode({ m: m.collection, s: s.collection }, 1000);
+    expect(out.truncated).toBe(true);
+    expect(out.text.length).toBeLessThanOrEqual(1000 + CUT_MARKER.length);
+    expect(m.pulled()).toBeLessThan(200);
+    expect(s.pulled()).toBe(0);
+    const set2 = counting(new Set(set));
+    encoder.encode(set2.collection, 1000);
+    expect(set2.pulled()).toBeLessThan(200);
+  });
+
+  it('writes a Map key that is an object bounded and redacted, and redacts token-shaped keys', () => {
+    const hugeKey = { password: 'hunter2', list: Array.from({ length: 100_000 }, (_, i) => i) };
+    const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1c2VyLTQyIn0.c2lnbmF0dXJlLXBhcnQ';
+    const out = encoder.encode(new Map<unknown, unknown>([[hugeKey, 1], [jwt, 'user-42'], [`Bearer ${'q'.repeat(30)}`, 2]]), 5000);
+    const parsed = JSON.parse(out.text) as Record<string, unknown>;
+    const keys = Object.keys(parsed);
+    expect(keys[0]?.length).toBeLessThan(300);
+    expect(keys[0]).toContain('"password":"[REDACTED]"');
+    expect(keys[0]).not.toContain('hunter2');
+    expect(keys.slice(1)).toEqual(['[REDACTED]', 'Bearer [REDACTED]']);
+  });
+
+  it('cuts a key longer than the budget and stops there', () => {
+    const out = encoder.encode({ ['k'.repeat(1_000_000)]: 1, after: 2 }, 300);
+    expect(out.truncated).toBe(true);
+    expect(out.text.length).toBeLessThanOrEqual(300 + CUT_MARKER.length);
+    expect(out.text).not.toContain('after');
+  });
+
   it('redacts a credential that the cut point falls inside, leaving no fragment of it', () => {
     const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1c2VyLTQyIn0.c2lnbmF0dXJlLXBhcnQ';
     for (const cutAt of [5, 20, 40, 60]) {

@@ -9,6 +9,10 @@ export const CUT_MARKER = '…[truncated]';
 
 const MAX_DEPTH = 12;
 const MAX_CAUSE_DEPTH = 5;
+/** Budget of the text written for a Map key that is not a string (an object key). */
+const MAX_MAP_KEY_CHARS = 256;
+/** Stands for a value that is redacted by its key (never read, never walked). */
+const REDACTED: unique symbol = Symbol('redacted');
 
 /** Result of encoding one value. */
 export interface EncodedValue {
@@ -33,10 +37,13 @@ export function cutString(text: string, max: number): string {
  */
 const CREDENTIAL_WINDOW = 4096;
 
-/** `value` with credentials redacted and cut to at most `max` UTF-16 units (redaction first). */
+/**
+ * `value` with credentials redacted and cut to at most `max` UTF-16 units: redaction first, then the
+ * cut, then whatever the cut left of a credential longer than the window (`redactCutEnd`).
+ */
 export function redactAndCut(redactor: Redactor, value: string, max: number): string {
   if (value.length <= max) return redactor.redactString(value);
-  return cutString(redactor.redactString(value.slice(0, max + CREDENTIAL_WINDOW)), max);
+  return redactor.redactCutEnd(cutString(redactor.redactString(value.slice(0, max + CREDENTIAL_WINDOW)), max));
 }
 
 /** Reads a property; a throwing getter or Proxy trap becomes a marker instead of an exception. */
@@ -184,7 +191,7 @@ class Walk {
       else if (typeof (obj as { toJSON?: unknown }).toJSON === 'function') this.toJson(obj, depth, paths);
       else if (Array.isArray(obj)) this.array(obj, depth, paths);
       else if (obj instanceof Map) this.map(obj, depth, paths);
-      else if (obj instanceof Set) this.array([...obj], depth, paths);
+      else if (obj instanceof Set) this.set(obj, depth, paths);
       else this.plain(obj, depth, paths);
     } finally {
       this.ancestors.pop();
@@ -215,65 +222,113 @@ class Walk {
     this.push(']');
   }
 
-  /** An object's own enumerable keys, read one by one (a throwing getter or Proxy trap is a marker). */
+  /**
+   * A Set as an array, iterated lazily: the walk stops when the budget is spent, so a Set of a
+   * million members costs no more than the members that fit (`[...set]` would copy all of them first).
+   */
+  private set(items: Set<unknown>, depth: number, paths: PathNode[] | undefined): void {
+    this.push('[');
+    let index = 0;
+    for (const item of items) {
+      if (this.stopped) break;
+      if (index > 0) this.push(',');
+      const next = paths && stepPaths(paths, String(index));
+      if (next?.some((n) => n.terminal)) this.string(this.redactor.censor);
+      else this.value(item, depth + 1, next);
+      index++;
+    }
+    this.push(']');
+  }
+
+  /**
+   * An object's own enumerable keys, read one by one (a throwing getter or Proxy trap is a marker).
+   * `Object.keys` lists every key of a wide object before the first is written; measured, a `for…in`
+   * that stops at the budget costs the same in V8 (it collects the keys first too).
+   */
   private plain(obj: object, depth: number, paths: PathNode[] | undefined): void {
     let keys: string[];
     try {
       keys = Object.keys(obj);
     } catch (err) {
-      this.entries(['[keys]'], () => `[Threw: ${messageOf(err)}]`, depth, paths);
+      this.push('{');
+      this.member(true, '[keys]', `[Threw: ${messageOf(err)}]`, depth, paths);
+      this.push('}');
       return;
     }
-    this.entries(keys, (_, key) => readProperty(obj, key), depth, paths);
-  }
-
-  /** A Map as an object; keys that are not strings are written as their string form. */
-  private map(map: Map<unknown, unknown>, depth: number, paths: PathNode[] | undefined): void {
-    const pairs = [...map];
-    const keys = pairs.map(([key]) => (typeof key === 'string' ? key : stringOf(key)));
-    this.entries(keys, (index) => (pairs[index] as [unknown, unknown])[1], depth, paths);
-  }
-
-  /**
-   * Writes `keys` as a JSON object; `read` is called only for a key that is wanted (not redacted,
-   * budget left), so an unwanted getter never runs.
-   */
-  private entries(
-    keys: readonly string[],
-    read: (index: number, key: string) => unknown,
-    depth: number,
-    paths: PathNode[] | undefined,
-  ): void {
     this.push('{');
     let first = true;
-    for (let index = 0; index < keys.length; index++) {
-      if (this.stopped) break;
+    for (let index = 0; index < keys.length && !this.stopped; index++) {
       const key = keys[index] as string;
-      const next = paths && stepPaths(paths, key);
-      const redacted = this.redactor.isSensitiveKey(key) || next?.some((n) => n.terminal) === true;
-      const value = redacted ? this.redactor.censor : read(index, key);
-      // Like JSON.stringify: a key whose value has no JSON form is left out.
-      if (value === undefined || typeof value === 'function' || typeof value === 'symbol') continue;
-      this.push(first ? JSON.stringify(key) + ':' : ',' + JSON.stringify(key) + ':');
-      first = false;
-      this.value(value, depth + 1, next);
+      // Read only a key that is wanted (not redacted, budget left), so an unwanted getter never runs.
+      first = this.member(first, key, this.isRedacted(key, paths) ? REDACTED : readProperty(obj, key), depth, paths);
     }
     this.push('}');
   }
 
+  /**
+   * A Map as an object, iterated lazily (the walk stops when the budget is spent). A key that is not
+   * a string is written as its own bounded, redacted encoding (a Map keyed by objects or tokens).
+   */
+  private map(map: Map<unknown, unknown>, depth: number, paths: PathNode[] | undefined): void {
+    this.push('{');
+    let first = true;
+    for (const [rawKey, value] of map) {
+      if (this.stopped) break;
+      const key = typeof rawKey === 'string' ? rawKey : this.keyOf(rawKey);
+      first = this.member(first, key, this.isRedacted(key, paths) ? REDACTED : value, depth, paths);
+    }
+    this.push('}');
+  }
+
+  /** The string form of a Map key that is not a string, bounded like any value. */
+  private keyOf(key: unknown): string {
+    if (typeof key !== 'object' || key === null) return stringOf(key);
+    const walk = new Walk(this.redactor, MAX_MAP_KEY_CHARS);
+    walk.value(key, MAX_DEPTH - 2, undefined);
+    return walk.finish().text;
+  }
+
+  private isRedacted(key: string, paths: PathNode[] | undefined): boolean {
+    if (this.redactor.isSensitiveKey(key)) return true;
+    const next = paths && stepPaths(paths, key);
+    return next?.some((n) => n.terminal) === true;
+  }
+
+  /**
+   * Writes `"key":value` (the censor for `REDACTED`) after a comma unless it is the object's first
+   * member; a value with no JSON form is left out, like JSON.stringify does. Returns whether the object
+   * still has no member written. The key is redacted like any text (a Map keyed by tokens) and cut to
+   * the budget left.
+   */
+  private member(first: boolean, key: string, value: unknown, depth: number, paths: PathNode[] | undefined): boolean {
+    if (value !== REDACTED && (value === undefined || typeof value === 'function' || typeof value === 'symbol')) return first;
+    const room = Math.max(this.maxChars - this.length, 0);
+    const name = key.length < 12 ? key : redactAndCut(this.redactor, key, room);
+    this.push(first ? JSON.stringify(name) + ':' : ',' + JSON.stringify(name) + ':');
+    if (name.length < key.length && name.length >= room) {
+      this.stopped = true;
+      return false;
+    }
+    if (value === REDACTED || (typeof value === 'string' && this.redactor.isCredentialUnder(key, value))) this.string(this.redactor.censor);
+    else this.value(value, depth + 1, paths && stepPaths(paths, key));
+    return false;
+  }
+
   private error(err: Error, depth: number, paths: PathNode[] | undefined): void {
     const described = describeError(err);
-    const keys = ['type', 'message'];
-    const values: unknown[] = [described.errorType, described.errorMessage];
-    if (described.errorCode !== undefined) {
-      keys.push('code');
-      values.push(described.errorCode);
+    const fields: [string, string | undefined][] = [
+      ['type', described.errorType],
+      ['message', described.errorMessage],
+      ['code', described.errorCode],
+      ['stack', described.errorStack],
+    ];
+    this.push('{');
+    let first = true;
+    for (const [key, value] of fields) {
+      if (this.stopped) break;
+      first = this.member(first, key, this.isRedacted(key, paths) ? REDACTED : value, depth, paths);
     }
-    if (described.errorStack !== undefined) {
-      keys.push('stack');
-      values.push(described.errorStack);
-    }
-    this.entries(keys, (index) => values[index], depth, paths);
+    this.push('}');
   }
 }
 
