@@ -293,7 +293,8 @@ export class RecordEncoder {
       }
       // The user paths that continue below this key (`user.ssn` continues below `user`).
       const next: PathNode[] | undefined = paths && stepPaths(paths, key);
-      if (known.sensitive || next?.some((n) => n.terminal) === true) {
+      // `code`/`key` are secrets only when the value looks like one (`logger.info('callback', req.query)`).
+      if (known.sensitive || next?.some((n) => n.terminal) === true || (typeof value === 'string' && this.redactor.isCredentialUnder(key, value))) {
         line.body += head + this.censorJson;
         continue;
       }

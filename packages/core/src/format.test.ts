@@ -153,6 +153,15 @@ describe('library fields are protected', () => {
   });
 });
 
+describe('metadata that is a parsed query (logger.info(msg, req.query))', () => {
+  it('redacts an OAuth code or a key that looks like a credential, keeps an ordinary code', () => {
+    const { line, record } = encode({ meta: { code: '4/0AX4XfWhQ7bN2kLm9pRs8tUv', key: 'sk9f83hf83hf9283hf9a', state: 'xyz' } });
+    expect(record).toMatchObject({ code: '[REDACTED]', key: '[REDACTED]', state: 'xyz' });
+    expect(line).not.toContain('0AX4XfWh');
+    expect(encode({ meta: { code: 'ENOENT', key: 'orders' } }).record).toMatchObject({ code: 'ENOENT', key: 'orders' });
+  });
+});
+
 describe('no two keys equal once lower-cased (issue #10 item 3)', () => {
   it('renames a metadata key that equals a library field ignoring case', () => {
     const { line, record } = encode({ meta: { TraceId: 'mine', Message: 'hi', LEVEL: 'x', statuscode: 7 } }, {}, trace);
