@@ -1,6 +1,8 @@
 // Builds the package in the current directory twice with tsc: CommonJS into dist/cjs and ESM into
 // dist/esm, each with its own declarations and a package.json marking its module type, so that
 // `require` and `import` both get code and types of the right kind (no dual-format guessing).
+// Source maps carry their TypeScript sources inline (`inlineSources`): the tarball holds dist/ only,
+// so a map pointing at ../src/*.ts would point at nothing in an installed package.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -17,7 +19,7 @@ const variants = [
 ];
 for (const v of variants) {
   const outDir = join(cwd, 'dist', v.dir);
-  execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', outDir, '--noEmit', 'false', ...v.args], {
+  execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', outDir, '--noEmit', 'false', '--sourceMap', '--inlineSources', ...v.args], {
     stdio: 'inherit',
     cwd,
   });
