@@ -10,15 +10,16 @@ export * from './index.js';
 type Hook = (fn: () => void) => void;
 type TestFn = (...args: unknown[]) => unknown;
 /** `test.concurrent` and its variants: `(name, fn, timeout)`, with `.each`, `.only`, `.skip`, `.failing`. */
-type ConcurrentApi = ((name: unknown, fn?: TestFn, timeout?: number) => unknown) & Record<string, unknown>;
+type ConcurrentApi = ((name: unknown, fn?: TestFn, timeout?: number) => unknown) & Record<string | symbol, unknown>;
 interface JestGlobals {
   expect?: { extend(matchers: object): void };
   beforeAll?: Hook;
   beforeEach?: Hook;
   afterEach?: Hook;
   afterAll?: Hook;
-  test?: { concurrent?: ConcurrentApi };
-  it?: { concurrent?: ConcurrentApi };
+  // `unknown`: jest's own types for them (when @types/jest is loaded) are checked at run time instead.
+  test?: { concurrent?: unknown };
+  it?: { concurrent?: unknown };
 }
 
 // jest injects its globals into every test file's global object; nothing here requires jest itself.
@@ -74,10 +75,14 @@ function wrapConcurrent(api: ConcurrentApi, wrap: (fn: TestFn) => TestFn, depth 
  * each concurrent test function defined after this call runs in `capture.runIsolated`, so that it
  * reads, checks and clears only its own lines (its contract violations fail it at its end).
  */
+function isConcurrentApi(value: unknown): value is ConcurrentApi {
+  return typeof value === 'function';
+}
+
 function isolateConcurrentTests(capture: LogCapture): void {
   for (const api of [jestGlobals.test, jestGlobals.it]) {
     const concurrent = api?.concurrent;
-    if (!api || typeof concurrent !== 'function' || (concurrent as { [WRAPPED]?: boolean })[WRAPPED]) continue;
+    if (!api || !isConcurrentApi(concurrent) || concurrent[WRAPPED] === true) continue;
     const wrapped = wrapConcurrent(concurrent, (fn) => isolatedTest(capture, fn));
     Object.defineProperty(wrapped, WRAPPED, { value: true });
     api.concurrent = wrapped;
