@@ -9,8 +9,25 @@ export const root = new URL('../..', import.meta.url).pathname;
 export const PACKAGES = { '@loglane/core': 'packages/core', '@loglane/express': 'packages/express', '@loglane/nest': 'packages/nest' };
 const PNPM = ['--yes', 'pnpm@10.34.9'];
 
-/** One npm cache for every install of a run (and across runs): each tarball is fetched once. */
-export const npmCache = join(root, 'node_modules', '.cache', 'loglane-npm');
+/**
+ * One npm cache for every install of a run (and across runs): each tarball is fetched once.
+ * LOGLANE_NPM_CACHE points it elsewhere (an empty directory measures a cold CI run).
+ */
+export const npmCache = process.env.LOGLANE_NPM_CACHE ?? join(root, 'node_modules', '.cache', 'loglane-npm');
+
+let pnpm;
+/** `pnpm` itself when the test command runs under it (on PATH), else through npx (a few seconds more per call). */
+function pnpmCommand() {
+  if (pnpm === undefined) {
+    try {
+      execFileSync('pnpm', ['--version'], { stdio: 'ignore' });
+      pnpm = ['pnpm', []];
+    } catch {
+      pnpm = ['npx', PNPM];
+    }
+  }
+  return pnpm;
+}
 
 /**
  * `pnpm pack` of each package into `dest`; returns package name -> tarball path. The packages must
@@ -23,7 +40,8 @@ export function packAll(dest) {
     const pkgDir = join(root, dir);
     if (!existsSync(join(pkgDir, 'dist', 'cjs', 'index.js'))) throw new Error(`${name} is not built: run \`pnpm run build\` first`);
     const before = new Set(readdirSync(dest));
-    execFileSync('npx', [...PNPM, 'pack', '--pack-destination', dest], { cwd: pkgDir, stdio: ['ignore', 'ignore', 'inherit'] });
+    const [command, args] = pnpmCommand();
+    execFileSync(command, [...args, 'pack', '--pack-destination', dest], { cwd: pkgDir, stdio: ['ignore', 'ignore', 'inherit'] });
     const made = readdirSync(dest).filter((f) => f.endsWith('.tgz') && !before.has(f));
     const file = made[0] ?? readdirSync(dest).find((f) => f.startsWith(name.replace('@', '').replace('/', '-')) && f.endsWith('.tgz'));
     if (!file) throw new Error(`pnpm pack of ${name} made no tarball in ${dest}`);
