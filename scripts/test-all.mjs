@@ -80,7 +80,8 @@ for (const dir of readdirSync(join(root, 'examples'))) {
 // (built on AsyncContextFrame instead of promise hooks on 24), stdout/exit handling (destination,
 // exit and signal tests in child processes), require(esm) (loading the dual builds, Nest 12 which is
 // ESM only). Left out: nest11 (the same adapter code as nest12 on an older Nest, nothing Node-specific)
-// and the examples; pack-install runs its snippets on all three lines itself.
+// and the examples; pack-install runs its snippets on all three lines itself, and docs-testing
+// (npm installs of the docs' jest and vitest set-ups) does not depend on the Node line.
 const vitestBin = join(dirname(createRequire(import.meta.url).resolve('vitest/package.json')), 'vitest.mjs');
 const nodeProjects = ['core', 'express', 'nest12', 'testing-vitest', 'packaging'];
 for (const major of [22, 24]) {
@@ -98,7 +99,7 @@ for (const major of [22, 24]) {
   rmSync(report, { force: true });
   // Child processes the tests start with plain `node` get this line too.
   const env = { ...process.env, PATH: `${dirname(node)}:${process.env.PATH}` };
-  const args = [vitestBin, 'run', ...nodeProjects.flatMap((p) => ['--project', p]), '--exclude', '**/pack-install.test.ts', '--exclude', '**/node_modules/**'];
+  const args = [vitestBin, 'run', ...nodeProjects.flatMap((p) => ['--project', p]), '--exclude', '**/pack-install.test.ts', '--exclude', '**/docs-testing.test.ts', '--exclude', '**/node_modules/**'];
   const ok = run(title, node, [...args, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`], root, env);
   tally(title, ok, report);
 }
