@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error -- plain .mjs helpers shared with scripts/, no declarations
+import { ensureNode } from '../../scripts/ensure-node.mjs';
+// @ts-expect-error -- plain .mjs helpers shared with scripts/, no declarations
 import { npmEnv, packAll, root } from './pack.mjs';
 // @ts-expect-error -- plain .mjs helpers shared with scripts/, no declarations
 import { snippets } from './snippets.mjs';
@@ -15,6 +17,7 @@ import { snippets } from './snippets.mjs';
 const work = mkdtempSync(join(tmpdir(), 'loglane-docs-testing-'));
 const page = snippets(join(root, 'docs', 'testing.md')) as Record<string, string>;
 let tarballs: Record<string, string> = {};
+let vitestProject: string | undefined;
 
 function sh(command: string, cwd: string): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
@@ -78,5 +81,21 @@ describe('docs/testing.md, followed in an empty directory', () => {
     const run = await sh('npx vitest run --reporter=json --outputFile=vitest-report.json', dir);
     expect(run.code, run.out).toBe(0);
     expect(report(join(dir, 'vitest-report.json'))).toMatchObject({ numPassedTests: 1, numFailedTests: 0 });
+    vitestProject = dir;
+  }, 300_000);
+
+  // The peer range says vitest 5 too (npm refuses to install next to a vitest outside it): the same
+  // project with vitest 5, which needs Node 22.12 or later.
+  it('vitest 5: the same project type-checks and passes', async ({ skip }) => {
+    if (!vitestProject) skip();
+    const dir = vitestProject as string;
+    const upgrade = await sh('npm install -D vitest@5', dir);
+    expect(upgrade.code, upgrade.out).toBe(0);
+    const types = await sh('npx tsc --noEmit -p tsconfig.json', dir);
+    expect(types.code, types.out).toBe(0);
+    const node = ensureNode(22) as string;
+    const run = await sh(`${node} node_modules/vitest/vitest.mjs run --reporter=json --outputFile=vitest5-report.json`, dir);
+    expect(run.code, run.out).toBe(0);
+    expect(report(join(dir, 'vitest5-report.json'))).toMatchObject({ numPassedTests: 1, numFailedTests: 0 });
   }, 300_000);
 });
