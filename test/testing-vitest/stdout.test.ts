@@ -24,7 +24,7 @@ beforeAll(async () => {
   stdout = await new Promise<string>((resolve) => {
     execFile(
       process.execPath,
-      [vitestBin, 'run', '--config', 'vitest.config.ts', '--root', '.', '--reporter=verbose', '--reporter=json', `--outputFile.json=${reportFile}`],
+      [vitestBin, 'run', '--config', 'vitest.config.ts', '--root', '.', 'captured.fixture', '--reporter=verbose', '--reporter=json', `--outputFile.json=${reportFile}`],
       { cwd: fixtures, env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' }, timeout: 50_000 },
       // The run has a failing test on purpose: its exit code is not the point, the report is.
       (_err, text) => resolve(text),

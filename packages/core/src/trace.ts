@@ -1,7 +1,7 @@
 // Trace ids: reading them from incoming headers, making new ones, one canonical text form, and the
 // headers that carry them to the next service. W3C Trace Context: https://www.w3.org/TR/trace-context/
 
-import { v4 as uuidv4 } from 'uuid';
+import { randomUUID } from 'node:crypto';
 import { type TraceContext, getTraceContext, runInContext } from './context.js';
 import { activeSpanIds, detectOtel, fetchInstrumented, httpInstrumented, otelPropagates, propagatorHeaders, requestSpanIds } from './otel.js';
 
@@ -94,14 +94,17 @@ export function canonicalTraceId(value: unknown): string | undefined {
   return TOKEN.test(trimmed) ? trimmed : undefined;
 }
 
-/** A new global trace id: 32 lower-case hex digits (a valid W3C trace id). */
+/**
+ * A new global trace id: 32 lower-case hex digits (a valid W3C trace id). Node's own
+ * `crypto.randomUUID()` (CSPRNG, batched) is the UUID v4 source: no `uuid` package to install.
+ */
 export function newGlobalTraceId(): string {
-  return uuidv4().replace(/-/g, '');
+  return randomUUID().replace(/-/g, '');
 }
 
-/** A new per-hop trace id (a UUID v4). */
+/** A new per-hop trace id (a UUID v4, from `crypto.randomUUID()`). */
 export function newTraceId(): string {
-  return uuidv4();
+  return randomUUID();
 }
 
 function firstHeader(headers: HeaderBag, name: string): string | undefined {

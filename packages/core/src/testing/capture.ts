@@ -1,6 +1,7 @@
 // In-process capture of the lines every loglane logger writes: parsed, checked against the record
 // contract as they arrive, filterable, and never sent to the real stdout while the capture runs.
 
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { type LineSink, getCaptureSink, setCaptureSink } from '../destination.js';
 import {
   type AppRecord,
@@ -55,7 +56,16 @@ function kindOf(record: CapturedRecord): RecordKind {
 
 /** A read-only list of captured lines with filters; every filter returns a new (fixed) list. */
 export class CapturedLogs implements Iterable<CapturedRecord> {
-  constructor(protected readonly source: readonly CapturedLine[]) {}
+  readonly #fixed: readonly CapturedLine[];
+
+  constructor(source: readonly CapturedLine[]) {
+    this.#fixed = source;
+  }
+
+  /** The lines this list reads (a capture reads those of the isolated run the caller is in). */
+  protected get source(): readonly CapturedLine[] {
+    return this.#fixed;
+  }
 
   /** The captured lines, with their index, raw text, parsed record and contract problems. */
   get [CAPTURED_LOGS](): readonly CapturedLine[] {
@@ -170,8 +180,16 @@ const OWNERS = new WeakMap<LineSink, LogCapture>();
 
 interface Waiter {
   readonly pattern: RecordPattern;
+  /** The lines the waiter was made on: a record must arrive in them. */
+  readonly lines: CapturedLine[];
   readonly resolve: (record: CapturedRecord) => void;
 }
+
+/**
+ * The isolated runs (`runIsolated`) the current async context is in: for each capture, the lines
+ * of that run. A Map so that nested captures (a file's and a describe block's) each keep theirs.
+ */
+const isolatedRuns = new AsyncLocalStorage<ReadonlyMap<LogCapture, CapturedLine[]>>();
 
 /**
  * Captures the lines of every loglane logger in the process (both the CommonJS and the ESM build,
@@ -185,7 +203,10 @@ interface Waiter {
  * logs.restore();
  */
 export class LogCapture extends CapturedLogs {
+  /** Lines written outside any isolated run of this capture (or every line, when none is used). */
   private readonly entries: CapturedLine[];
+  /** The lines of each isolated run in progress. */
+  private readonly openRuns = new Set<CapturedLine[]>();
   private readonly check: boolean;
   private previous: LineSink | undefined;
   private active = false;
@@ -199,6 +220,43 @@ export class LogCapture extends CapturedLogs {
     this.entries = entries;
     this.check = options.checkContract ?? true;
     OWNERS.set(this.sink, this);
+  }
+
+  /** The lines of the isolated run the caller is in, or the capture's own lines outside any. */
+  protected override get source(): readonly CapturedLine[] {
+    return this.current();
+  }
+
+  private current(): CapturedLine[] {
+    return isolatedRuns.getStore()?.get(this) ?? this.entries;
+  }
+
+  /**
+   * Runs `fn` (a test) with lines of its own, so that tests running at the same time
+   * (`test.concurrent`) neither see nor clear each other's lines. Inside `fn` and everything it
+   * starts (its async context), this capture reads, filters, checks and clears only the lines
+   * written from that context, plus the lines written outside any isolated run while `fn` runs
+   * (by a server started in `beforeAll`, say: that context belongs to no test). The runner
+   * entries' `useLogCapture()` wrap every test in it (vitest ≥ 4.1's `aroundEach`; jest's
+   * `test.concurrent`).
+   */
+  runIsolated<T>(fn: () => T): T {
+    const lines: CapturedLine[] = [];
+    const runs = new Map(isolatedRuns.getStore());
+    runs.set(this, lines);
+    this.openRuns.add(lines);
+    let result: T;
+    try {
+      result = isolatedRuns.run(runs, fn);
+    } catch (error) {
+      this.openRuns.delete(lines);
+      throw error;
+    }
+    if (result instanceof Promise) {
+      return result.finally(() => this.openRuns.delete(lines)) as T;
+    }
+    this.openRuns.delete(lines);
+    return result;
   }
 
   /** Whether lines are being captured now. */
@@ -240,9 +298,12 @@ export class LogCapture extends CapturedLogs {
     return sink;
   }
 
-  /** Forgets every captured line and contract violation; indexes start again from 0. */
+  /**
+   * Forgets every captured line and contract violation; indexes start again from 0. Inside an
+   * isolated run, only that run's lines.
+   */
   clear(): void {
-    this.entries.length = 0;
+    this.current().length = 0;
   }
 
   /**
@@ -254,9 +315,11 @@ export class LogCapture extends CapturedLogs {
   waitFor(pattern: RecordPattern, timeoutMs = 2000): Promise<CapturedRecord> {
     const found = this.find(pattern);
     if (found) return Promise.resolve(found);
+    const lines = this.current();
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
         pattern,
+        lines,
         resolve: (record) => {
           clearTimeout(timer);
           resolve(record);
@@ -266,7 +329,7 @@ export class LogCapture extends CapturedLogs {
         this.waiters = this.waiters.filter((w) => w !== waiter);
         reject(
           new Error(
-            `@loglane/core/testing: no record matching ${formatValue(pattern)} within ${timeoutMs} ms (${this.entries.length} captured)` +
+            `@loglane/core/testing: no record matching ${formatValue(pattern)} within ${timeoutMs} ms (${lines.length} captured)` +
               ' — was the capture started before the request, and does the pattern match one of `logs.records`?',
           ),
         );
@@ -281,9 +344,13 @@ export class LogCapture extends CapturedLogs {
       return;
     }
     const { record, problems } = inspectLine(line, this.check);
-    this.entries.push({ index: this.entries.length, line, record, problems });
+    // A line written inside an isolated run belongs to it alone; any other line to the capture
+    // and to every run in progress (it may be theirs: a request to a server started outside them).
+    const own = isolatedRuns.getStore()?.get(this);
+    const targets = own ? [own] : [this.entries, ...this.openRuns];
+    for (const lines of targets) lines.push({ index: lines.length, line, record, problems });
     if (record && this.waiters.length > 0) {
-      const ready = this.waiters.filter((w) => matchesPattern(record, w.pattern));
+      const ready = this.waiters.filter((w) => targets.includes(w.lines) && matchesPattern(record, w.pattern));
       if (ready.length > 0) {
         this.waiters = this.waiters.filter((w) => !ready.includes(w));
         for (const w of ready) w.resolve(record);

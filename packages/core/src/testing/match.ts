@@ -8,6 +8,10 @@ export type RecordPattern = Readonly<Record<string, unknown>>;
 interface AsymmetricMatcherLike {
   asymmetricMatch(other: unknown): boolean;
   toAsymmetricMatcher?(): string;
+  /** `'string'`, `'object'`, `'array'`, `'number'`, … (jest and vitest both have it). */
+  getExpectedType?(): string;
+  /** What the matcher was made with: `objectContaining`'s object, `stringContaining`'s text. */
+  sample?: unknown;
 }
 
 /** One field of a pattern that a record does not match. */
@@ -50,6 +54,33 @@ function parseJsonString(value: string): { ok: true; value: unknown } | { ok: fa
   }
 }
 
+/** The decoded value of JSON text that holds an object or an array (a body, object metadata). */
+function parseJsonContainer(value: string): { ok: true; value: unknown } | { ok: false } {
+  const start = value.trimStart()[0];
+  if (start !== '{' && start !== '[') return { ok: false };
+  const parsed = parseJsonString(value);
+  return parsed.ok && typeof parsed.value === 'object' && parsed.value !== null ? parsed : { ok: false };
+}
+
+/**
+ * An asymmetric matcher against a field. A field holding JSON text (`requestBody`, object
+ * metadata) is compared by its decoded value unless the matcher is about strings
+ * (`stringContaining`, `stringMatching`, `any(String)`): `expect.objectContaining({ email })`
+ * matches the body `{"email":…}`. A matcher that does not say what it expects is tried on the
+ * text first, then on the decoded value.
+ */
+function matchAsymmetric(actual: unknown, expected: AsymmetricMatcherLike, path: string): Mismatch[] {
+  const decoded = typeof actual === 'string' ? parseJsonContainer(actual) : ({ ok: false } as const);
+  const type = typeof expected.getExpectedType === 'function' ? expected.getExpectedType() : undefined;
+  if (!decoded.ok || type === 'string') {
+    return expected.asymmetricMatch(actual) ? [] : [{ path, expected, received: actual, missing: false }];
+  }
+  if (type === undefined && expected.asymmetricMatch(actual)) return [];
+  return expected.asymmetricMatch(decoded.value)
+    ? []
+    : [{ path, expected, received: actual, missing: false, note: 'compared with the decoded JSON text' }];
+}
+
 function join(path: string, key: string): string {
   return path === '' ? key : `${path}.${key}`;
 }
@@ -60,9 +91,7 @@ function join(path: string, key: string): string {
  * means "absent", a RegExp tests a string, an asymmetric matcher decides for itself.
  */
 export function mismatches(actual: unknown, expected: unknown, path = ''): Mismatch[] {
-  if (isAsymmetricMatcher(expected)) {
-    return expected.asymmetricMatch(actual) ? [] : [{ path, expected, received: actual, missing: false }];
-  }
+  if (isAsymmetricMatcher(expected)) return matchAsymmetric(actual, expected, path);
   if (expected instanceof RegExp) {
     expected.lastIndex = 0;
     return typeof actual === 'string' && expected.test(actual) ? [] : [{ path, expected, received: actual, missing: false }];
@@ -125,9 +154,26 @@ export function closeness(record: unknown, pattern: RecordPattern): Closeness {
 
 const MAX_STRING = 100;
 
+/**
+ * An asymmetric matcher by name and content: `ObjectContaining { email: "a@b.c" }`,
+ * `StringContaining "x"`, `Any<Number>`. vitest's containing matchers have no
+ * `toAsymmetricMatcher`, and jest's print only their name, so the sample is shown here.
+ */
+function formatAsymmetric(value: AsymmetricMatcherLike, depth: number): string {
+  if (typeof value.toAsymmetricMatcher === 'function') {
+    const own = value.toAsymmetricMatcher();
+    // jest's StringContaining/StringMatching already include their sample; vitest's Any<…> too.
+    if (typeof own === 'string' && (own.includes(' ') || own.includes('<') || value.sample === undefined)) return own;
+  }
+  const name = String(value);
+  const label = name === '[object Object]' ? (value.constructor?.name ?? 'AsymmetricMatcher') : name;
+  if (value.sample === undefined || typeof value.sample === 'function') return label;
+  return `${label} ${formatValue(value.sample, depth + 1)}`;
+}
+
 /** A value as a pattern or a record shows it in a message: JSON-like, matchers by name, long strings cut. */
 export function formatValue(value: unknown, depth = 0): string {
-  if (isAsymmetricMatcher(value)) return value.toAsymmetricMatcher?.() ?? String(value);
+  if (isAsymmetricMatcher(value)) return formatAsymmetric(value, depth);
   if (value instanceof RegExp) return String(value);
   if (typeof value === 'string') {
     const text = JSON.stringify(value);

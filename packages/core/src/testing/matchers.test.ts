@@ -315,3 +315,62 @@ describe('loglaneMatchers', () => {
     ]);
   });
 });
+
+describe('asymmetric matchers on JSON-encoded fields', () => {
+  /** A POST /signup whose request and response bodies are JSON text on the records. */
+  async function signup(logs: LogCapture): Promise<void> {
+    const logger = quietLogger('users');
+    const http = createHttpLogging({ logger });
+    const server = createServer((req, res) =>
+      http.handle(req, res, () => {
+        let text = '';
+        req.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        req.on(
+          'end',
+          AsyncResource.bind(() => {
+            (req as { body?: unknown }).body = JSON.parse(text) as unknown;
+            res.setHeader('content-type', 'application/json');
+            res.statusCode = 201;
+            res.end(JSON.stringify({ id: 'u-1', roles: ['reader'] }));
+          }),
+        );
+      }),
+    );
+    await request(server).post('/signup').send({ email: 'ada@example.com', plan: 'pro' }).expect(201);
+    expect(logs.ofKind('http')).toHaveLength(2);
+  }
+
+  it('match the decoded value of a JSON-text field when the matcher is about objects or arrays', async () => {
+    const logs = capture();
+    await signup(logs);
+    expect(toHaveLogged(logs, { context: 'HttpRequest', requestBody: expect.objectContaining({ email: 'ada@example.com' }) }).pass).toBe(true);
+    expect(toHaveLogged(logs, { context: 'HttpResponse', responseBody: expect.objectContaining({ roles: expect.arrayContaining(['reader']) }) }).pass).toBe(true);
+    expect(toHaveLogged(logs, { requestBody: expect.any(Object) }).pass).toBe(true);
+    expect(toHaveLogged(logs, { requestBody: expect.objectContaining({ email: 'bob@example.com' }) }).pass).toBe(false);
+    expect(toHaveLogged(logs, { context: 'HttpRequest', requestBody: expect.not.objectContaining({ email: 'bob@example.com' }) }).pass).toBe(true);
+    expect(logs.find({ requestBody: expect.objectContaining({ plan: 'pro' }) })?.originalUrl).toBe('/signup');
+  });
+
+  it('keep string matchers on the text itself', async () => {
+    const logs = capture();
+    await signup(logs);
+    expect(toHaveLogged(logs, { requestBody: expect.stringContaining('"plan":"pro"') }).pass).toBe(true);
+    expect(toHaveLogged(logs, { requestBody: expect.any(String) }).pass).toBe(true);
+    expect(toHaveLogged(logs, { requestBody: expect.not.stringContaining('"plan":"pro"') }).pass).toBe(false);
+  });
+
+  it('print what the matcher holds in failure messages', async () => {
+    const logs = capture();
+    await signup(logs);
+    const result = toHaveLogged(logs, { context: 'HttpRequest', requestBody: expect.objectContaining({ email: 'bob@example.com' }) });
+    expect(result.pass).toBe(false);
+    const message = result.message();
+    expect(message).toContain('{ context: "HttpRequest", requestBody: ObjectContaining { email: "bob@example.com" } }');
+    expect(message).toContain(
+      'requestBody: expected ObjectContaining { email: "bob@example.com" }, received "{\\"email\\":\\"ada@example.com\\",\\"plan\\":\\"pro\\"}" (compared with the decoded JSON text)',
+    );
+    const strings = toHaveLogged(logs, { requestBody: expect.stringContaining('nope'), originalUrl: expect.stringMatching(/^\/x/) }).message();
+    expect(strings).toContain('requestBody: StringContaining "nope", originalUrl: StringMatching /^\\/x/');
+    expect(toHaveLogged(logs, { statusCode: expect.any(String) }).message()).toContain('statusCode: Any<String>');
+  });
+});
