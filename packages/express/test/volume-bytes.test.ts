@@ -42,6 +42,7 @@ const near = (measured: number, doc: number, tolerance = 0.03): boolean => Math.
 function checkWhole(run: MixRun): void {
   const script = scriptMix();
   const failing = script.filter((r) => r.status >= 500).length;
+  const clientErrors = script.filter((r) => r.status >= 400 && r.status < 500).length;
   const warnings = script.filter((r) => r.status === 401).length;
   for (const record of run.records) expect(checkRecord(record)).toEqual([]);
   for (const [traceId, records] of byRequest(run.records)) {
@@ -53,6 +54,7 @@ function checkWhole(run: MixRun): void {
   }
   const responses = run.records.filter((r) => r.context === 'HttpResponse');
   expect(responses.filter((r) => (r.statusCode as number) >= 500)).toHaveLength(failing);
+  expect(responses.filter((r) => (r.statusCode as number) >= 400 && (r.statusCode as number) < 500)).toHaveLength(clientErrors);
   expect(responses.filter((r) => (r.statusCode as number) >= 500).every((r) => r.errorMessage === 'pricing service unavailable')).toBe(true);
   expect(run.records.filter((r) => r.level === 'warn' && r.context === 'ShopService')).toHaveLength(warnings);
 }
