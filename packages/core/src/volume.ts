@@ -313,7 +313,8 @@ export function incomingSampled(headers: HeaderBag): boolean | undefined {
 }
 
 /**
- * A number in [0, 1) from an id, the same in every service: FNV-1a (32 bits) of its text. Random ids
+ * The sampling draw of a trace id: a number in [0, 1), the same in every service; a request whose
+ * draw is below the rate is kept (`unitHash(globalTraceId) < 0.1`). FNV-1a (32 bits) of its text. Random ids
  * (W3C trace ids, UUIDs) spread evenly; a caller's own token too, as the hash mixes every character.
  */
 export function unitHash(id: string): number {
