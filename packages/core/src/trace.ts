@@ -265,5 +265,7 @@ export function runWithTraceContext<T>(fn: () => T, options: RunWithTraceOptions
     : { traceId: newTraceId(), globalTraceId, forwardHeader };
   if (options.userId !== undefined) context.userId = String(options.userId);
   else if (outer?.userId !== undefined) context.userId = outer.userId;
+  // Work started by a request that may be sampled out goes with it (volume.ts): kept or dropped together.
+  if (outer?.sampling !== undefined) context.sampling = outer.sampling;
   return runInContext(context, fn);
 }

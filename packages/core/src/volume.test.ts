@@ -8,7 +8,7 @@ import { runInContext } from './context.js';
 import { createHttpLogging, type HttpLoggingOptions } from './http.js';
 import { type LoglaneOptions, createLogger } from './logger.js';
 import { checkRecord } from './schema.js';
-import { outboundTraceHeaders } from './trace.js';
+import { outboundTraceHeaders, runWithTraceContext } from './trace.js';
 import { RequestVolume, SAMPLED_HEADER, VolumePolicy, incomingSampled, unitHash } from './volume.js';
 
 type Rec = Record<string, unknown>;
@@ -273,6 +273,23 @@ describe('on a node:http server', () => {
       ['HttpResponse', '/fail'],
     ]);
     expect(new Set(recs.map((r) => r.traceId)).size).toBe(1);
+  });
+
+  it('lines of the winston API and of work run with runWithTraceContext go with their request', async () => {
+    const { server, records } = serve({ volume: { sampling: { rate: 0 } } }, (req, res, log) => {
+      log.winston.info('through winston');
+      runWithTraceContext(() => log.info('in a job of the request'));
+      res.statusCode = req.url === '/fail' ? 500 : 200;
+      res.end();
+    });
+    await request(server).get('/ok');
+    await request(server).get('/fail');
+    expect((await records(1)).map((r) => [r.context, r.message])).toEqual([
+      ['HttpRequest', 'GET /fail'],
+      ['app', 'through winston'],
+      ['app', 'in a job of the request'],
+      ['HttpResponse', expect.stringMatching(/^GET \/fail 500 \d+ms$/)],
+    ]);
   });
 
   it('the app lines of a request sampled out run in its context hold nothing up when sampled in', async () => {
