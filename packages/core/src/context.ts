@@ -3,6 +3,7 @@
 
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { sharedTraceStorage } from './process.js';
+import type { RecordHold } from './volume.js';
 
 /** Ids and per-request state that every record written inside the context carries. */
 export interface TraceContext {
@@ -23,6 +24,11 @@ export interface TraceContext {
   resolveUserId?: () => string | undefined;
   /** Called before the first record of the context is written (the HTTP core emits a deferred HttpRequest here). */
   beforeRecord?: () => void;
+  /**
+   * The sampling decision of the request (volume.ts), when sampling is on: the logger hands it each
+   * line, which it holds until the request's outcome is known; outbound headers carry it on.
+   */
+  sampling?: RecordHold;
 }
 
 // One storage per process even when both the CommonJS and the ESM build of @loglane/core are

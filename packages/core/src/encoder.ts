@@ -19,6 +19,8 @@ export interface EncoderOptions {
   version?: string;
   redactor: Redactor;
   maxLineBytes: number;
+  /** Byte budget of a record below the line cap: only bodies are cut to meet it (see `fitLine`). Default: `maxLineBytes`. */
+  maxRecordBytes?: number;
   maxBodyBytes: number;
   nestedMeta: boolean;
 }
@@ -54,6 +56,7 @@ export class RecordEncoder {
   private readonly redactor: Redactor;
   private readonly staticPart: string;
   private readonly maxLineBytes: number;
+  private readonly maxRecordBytes: number;
   private readonly baseBudget: LineCapBudget;
   private readonly nestedMeta: boolean;
   private readonly label: string;
@@ -76,6 +79,7 @@ export class RecordEncoder {
     this.redactor = options.redactor;
     this.values = new ValueEncoder(options.redactor);
     this.maxLineBytes = options.maxLineBytes;
+    this.maxRecordBytes = Math.min(options.maxLineBytes, options.maxRecordBytes ?? options.maxLineBytes);
     this.nestedMeta = options.nestedMeta;
     this.label = options.label;
     this.version = options.version;
@@ -93,7 +97,7 @@ export class RecordEncoder {
     const timestamp = isoNow();
     const prepared = prepareDraft(draft, this.values, this.maxLineBytes);
     const encoded = this.build(draft, prepared, trace, timestamp);
-    return fitLine(encoded, this.maxLineBytes, this.redactor, this.label, this.version);
+    return fitLine(encoded, this.maxLineBytes, this.redactor, this.label, this.version, this.maxRecordBytes);
   }
 
   private build(draft: RecordDraft, prepared: PreparedDraft, trace: TraceContext | undefined, timestamp: string): EncodedLine {

@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { type TraceContext, getTraceContext, runInContext } from './context.js';
 import type { DetailFields } from './schema.js';
+import type { RequestVolume } from './volume.js';
 
 /** What an adapter knows about a request beyond node:http. Every member is optional. */
 export interface HttpView {
@@ -82,6 +83,8 @@ export class Exchange implements HttpExchange {
    * (`undefined` while it has not left). A status set after that never reached the client.
    */
   headersSentWhenGone: boolean | undefined;
+  /** Body policies and sampling of this request (volume.ts); `undefined` under the default policy. */
+  volume: RequestVolume | undefined;
 
   constructor(
     readonly req: IncomingMessage,

@@ -13,6 +13,7 @@ import { type IgnoreRule, IgnoreRules } from './ignore-rules.js';
 import { type LoglaneLogger, createLogger } from './logger.js';
 import { type DetailFields, HTTP_REQUEST, HTTP_RESPONSE, type LogLevel } from './schema.js';
 import { type TraceOptions, TraceResolver } from './trace.js';
+import { type RequestOutcome, RequestVolume, type VolumeOptions, VolumePolicy } from './volume.js';
 
 export { DEFAULT_IGNORE, type IgnoreRule } from './ignore-rules.js';
 export { clientIp } from './client-ip.js';
@@ -69,6 +70,12 @@ export interface HttpLoggingOptions extends TraceOptions {
    * @default 'x-trace-id'
    */
   traceIdHeader?: string | false;
+  /**
+   * Log-volume levers: bodies only when a request fails, per-route settings, sampling of successful
+   * requests (see docs/volume.md). Each default keeps every record and body.
+   * @default {} (every request written, with both bodies)
+   */
+  volume?: VolumeOptions;
 }
 
 /**
@@ -87,6 +94,7 @@ export class HttpLogging {
   private readonly userIdOf: (req: IncomingMessage) => string | number | null | undefined;
   private readonly traceIdHeader: string | false;
   private readonly maxBodyBytes: number;
+  private readonly volume: VolumePolicy;
 
   constructor(options: HttpLoggingOptions = {}) {
     this.logger = options.logger ?? createLogger();
@@ -99,6 +107,7 @@ export class HttpLogging {
     this.userIdOf = options.userId ?? defaultUserId;
     this.traceIdHeader = options.traceIdHeader === undefined ? 'x-trace-id' : options.traceIdHeader;
     this.maxBodyBytes = this.logger.maxBodyBytes;
+    this.volume = new VolumePolicy(options.volume);
   }
 
   /**
@@ -115,13 +124,18 @@ export class HttpLogging {
     const url = safeCall(view, view?.originalUrl) ?? req.url ?? '/';
     const exchange = new Exchange(req, res, context, view, this.ignoreRules.matches(url, safeCall(view, view?.mountPath), req));
     bindEmitters(exchange);
+    if (this.volume.active) {
+      exchange.volume = this.volume.start(req, url, context);
+      // A health check is written only when it fails: it has nothing to sample.
+      if (exchange.volume?.samples === true && !exchange.ignored) context.sampling = exchange.volume;
+    }
     if (this.traceIdHeader && !res.headersSent) {
       // A probe is logged only when it fails: its id is sent only then, so that every id a caller
       // gets back names records that exist.
       if (exchange.ignored) sendTraceIdIfFailing(exchange, this.traceIdHeader);
       else res.setHeader(this.traceIdHeader, context.traceId);
     }
-    if (this.logResponseBody) captureResponseBody(exchange, this.maxBodyBytes);
+    if (this.logResponseBody && exchange.volume?.responseBody !== 'never') captureResponseBody(exchange, this.maxBodyBytes);
     const done = (): void => this.finish(exchange);
     res.once('finish', done);
     res.once('close', done);
@@ -188,6 +202,7 @@ export class HttpLogging {
   /** The body has yet to be read and parsed by a body parser mounted after us. */
   private bodyPending(exchange: Exchange): boolean {
     if (!this.logRequestBody) return false;
+    if (exchange.volume !== undefined && exchange.volume.requestBody !== 'always') return false;
     const req = exchange.req;
     if (parsedBodyOf(exchange) !== undefined || (req as { body?: unknown }).body !== undefined) return false;
     return hasRequestBody(req) && !req.readableEnded;
@@ -221,7 +236,8 @@ export class HttpLogging {
     const { req } = exchange;
     const fields = { ...this.commonFields(exchange) };
     if (this.logRequestHeaders) fields.requestHeaders = req.headers;
-    if (this.logRequestBody) {
+    // Under `onError` the request body waits for the outcome and goes on HttpResponse.
+    if (this.logRequestBody && (exchange.volume === undefined || exchange.volume.requestBody === 'always')) {
       const body = requestBodyOf(exchange);
       if (body !== undefined) fields.requestBody = body;
     }
@@ -248,6 +264,12 @@ export class HttpLogging {
     const statusCode = neverSent ? 499 : res.statusCode;
     const failed = statusCode >= 500 || exchange.hasError;
     if (exchange.ignored && !failed) return;
+    const outcome: RequestOutcome = { statusCode, hasError: exchange.hasError, aborted };
+    // A sampled-out request that ended well: what it held is discarded and nothing more is written.
+    if (exchange.volume?.settle(outcome) === false) {
+      exchange.requestLogged = true;
+      return;
+    }
     // An error on a response whose status says nothing of it (it failed after the headers went out).
     const level: LogLevel =
       statusCode >= 500 || (exchange.hasError && statusCode < 400) ? 'error' : statusCode >= 400 || aborted ? 'warn' : 'info';
@@ -262,7 +284,12 @@ export class HttpLogging {
       const handler = safeCall(exchange.view, exchange.view?.handler) ?? exchange.handler;
       if (handler !== undefined) fields.handler = handler;
       if (aborted) fields.aborted = true;
-      if (this.logResponseBody && !aborted) {
+      const volume = exchange.volume;
+      if (this.logRequestBody && volume?.requestBody === 'onError' && RequestVolume.wants('onError', outcome)) {
+        const body = requestBodyOf(exchange);
+        if (body !== undefined) fields.requestBody = body;
+      }
+      if (this.logResponseBody && !aborted && (volume === undefined || RequestVolume.wants(volume.responseBody, outcome))) {
         const body = responseBodyOf(exchange);
         if (body !== undefined) fields.responseBody = body;
       }

@@ -53,6 +53,8 @@ export {
 export type { HeaderBag, OutboundClient, RunWithTraceOptions, TraceOptions, Traceparent } from './trace.js';
 export { DEFAULT_IGNORE, HttpLogging, clientIp, createHttpLogging, currentHttpExchange, hasRequestBody } from './http.js';
 export type { HttpExchange, HttpExchangeState, HttpLoggingOptions, HttpView, IgnoreRule } from './http.js';
+export { SAMPLED_HEADER, unitHash } from './volume.js';
+export type { BodyPolicy, PathPattern, RecordHold, SamplingOptions, VolumeOptions, VolumeRule } from './volume.js';
 export { FdDestination } from './fd-destination.js';
 export { configureProcess, createFdDestination, stdoutDestination } from './process.js';
 export type { ProcessOptions } from './process.js';

@@ -85,15 +85,50 @@ function fits(line: string, maxLineBytes: number): boolean {
   return line.length * 3 <= maxLineBytes || Buffer.byteLength(line) <= maxLineBytes;
 }
 
-/** The line (ending in `\n`) of an encoded record, cut to fit `maxLineBytes`. */
-export function fitLine(encoded: EncodedLine, maxLineBytes: number, redactor: Redactor, label: string, version: string | undefined): string {
+/**
+ * The line (ending in `\n`) of an encoded record, cut to fit `maxLineBytes`. Under a record budget
+ * (`maxRecordBytes`, below the cap) a record over it first has its bodies and headers cut until it fits.
+ */
+export function fitLine(
+  encoded: EncodedLine,
+  maxLineBytes: number,
+  redactor: Redactor,
+  label: string,
+  version: string | undefined,
+  maxRecordBytes: number = maxLineBytes,
+): string {
   const line = escapeSeparators(encoded.truncated ? `${encoded.body},"truncated":true}\n` : `${encoded.body}}\n`);
+  if (fits(line, maxRecordBytes)) return line;
+  if (maxRecordBytes < maxLineBytes) {
+    const budgeted = fitBudget(encoded, maxRecordBytes);
+    if (budgeted !== undefined && fits(budgeted, maxLineBytes)) return budgeted;
+  }
   if (fits(line, maxLineBytes)) return line;
   for (const budget of SHRINK_STEPS) {
     const cutLine = escapeSeparators(`${recut(encoded, budget)},"truncated":true}\n`);
     if (fits(cutLine, maxLineBytes)) return cutLine;
   }
   return minimal(encoded, maxLineBytes, redactor, label, version);
+}
+
+/** Limits tried in turn on bodies (rank 0) and then headers (rank 1) to bring a record under its budget. */
+const BUDGET_STEPS: readonly LineCapBudget[] = [
+  ...[2048, 1024, 512, 256, 128, 64, 0].map((limit) => ({ ranks: [limit, NO_LIMIT, NO_LIMIT, NO_LIMIT, NO_LIMIT, NO_LIMIT, NO_LIMIT], meta: NO_LIMIT })),
+  ...[1024, 256, 0].map((limit) => ({ ranks: [0, limit, NO_LIMIT, NO_LIMIT, NO_LIMIT, NO_LIMIT, NO_LIMIT], meta: NO_LIMIT })),
+];
+
+/**
+ * The record with its bodies (then headers) cut as little as brings it under `budget`, or cut to
+ * nothing when no cut does; `undefined` when it has neither to cut. Nothing else is cut for a budget.
+ */
+function fitBudget(encoded: EncodedLine, budget: number): string | undefined {
+  if (encoded.cuts?.some((value) => value.rank <= 1) !== true) return undefined;
+  let line: string | undefined;
+  for (const step of BUDGET_STEPS) {
+    line = escapeSeparators(`${recut(encoded, step)},"truncated":true}\n`);
+    if (fits(line, budget)) return line;
+  }
+  return line;
 }
 
 /** The body with every cuttable value cut to its limit in `budget`, from its encoded text. */

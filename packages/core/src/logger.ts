@@ -60,6 +60,13 @@ export interface LoglaneOptions {
    */
   maxBodyBytes?: number;
   /**
+   * Byte budget of one record, below the line cap: a record over it has its bodies (`requestBody`,
+   * `responseBody`, then `requestHeaders`) cut until it fits, and nothing else; a record still over
+   * it with no body left is written as it is (the line cap, `maxLineBytes`, still applies).
+   * @default maxLineBytes (no budget of its own)
+   */
+  maxRecordBytes?: number;
+  /**
    * Write object-valued metadata as nested JSON objects instead of JSON-encoded strings. Keep it off
    * for Athena/Glue and Elasticsearch dynamic mappings, where client-chosen keys break the schema.
    * @default false
@@ -142,7 +149,7 @@ class LoggerCore {
     this.encoder = encoder;
     this.sink = sink;
     this.pretty = pretty;
-    this.bridge = new WinstonBridge(this.gate, encoder, (line) => this.writeLine(line), () => runBeforeRecord(getTraceContext()));
+    this.bridge = new WinstonBridge(this.gate, encoder, (line, level) => this.writeWinstonLine(line, level), () => runBeforeRecord(getTraceContext()));
   }
 
   /** Encodes a record once; the line, pretty output, the test capture and app transports all get that encoding. */
@@ -150,8 +157,22 @@ class LoggerCore {
     const trace = getTraceContext();
     runBeforeRecord(trace);
     const line = this.encoder.encode(draft, trace);
+    // A request that may be sampled out holds its lines until its outcome is known (volume.ts).
+    if (trace?.sampling?.hold(draft.level, () => this.writeOut(draft.level, line)) === true) return;
+    this.writeOut(draft.level, line);
+  }
+
+  /** Writes an encoded record to the line and to app transports. */
+  writeOut(level: LogLevel, line: string): void {
     this.writeLine(line);
-    if (this.bridge.hasTransports) this.bridge.dispatch(draft.level, line);
+    if (this.bridge.hasTransports) this.bridge.dispatch(level, line);
+  }
+
+  /** A line of the winston API (`logger.winston.info`): held like the facade's while its request is undecided. */
+  writeWinstonLine(line: string, level: LogLevel | undefined): void {
+    const sampling = getTraceContext()?.sampling;
+    if (sampling !== undefined && level !== undefined && sampling.hold(level, () => this.writeLine(line))) return;
+    this.writeLine(line);
   }
 
   writeLine(line: string): void {
@@ -304,11 +325,13 @@ export function createLogger(options: LoglaneOptions = {}): LoglaneLogger {
   }
   const maxLineBytes = Math.min(MAX_LINE, Math.max(MIN_LINE, Math.floor(options.maxLineBytes ?? 15_360)));
   const maxBodyBytes = Math.max(0, Math.floor(options.maxBodyBytes ?? 4096));
+  const maxRecordBytes = Math.min(maxLineBytes, Math.max(MIN_LINE, Math.floor(options.maxRecordBytes ?? maxLineBytes)));
   const encoder = new RecordEncoder({
     label,
     version,
     redactor: new Redactor(options.redact),
     maxLineBytes,
+    maxRecordBytes,
     maxBodyBytes,
     nestedMeta: options.nestedMeta ?? false,
   });

@@ -183,8 +183,11 @@ export function outboundTraceHeaders(
   if (HEX32.test(context.globalTraceId)) {
     // The parent id names this hop: the first 16 hex digits of our traceId.
     const parentId = context.traceId.replace(/-/g, '').slice(0, 16).toLowerCase();
-    if (HEX16.test(parentId) && parentId !== ZERO16) headers.traceparent = `00-${context.globalTraceId}-${parentId}-01`;
+    // The sampled flag says whether this request is logged (volume.ts), so the next service follows.
+    const flags = context.sampling?.sampled === false ? '00' : '01';
+    if (HEX16.test(parentId) && parentId !== ZERO16) headers.traceparent = `00-${context.globalTraceId}-${parentId}-${flags}`;
   }
+  context.sampling?.propagate(headers);
   return headers;
 }
 
@@ -194,6 +197,8 @@ function otelOutboundHeaders(context: TraceContext | undefined, client: Outbound
     client === 'fetch' ? fetchInstrumented() : client === 'http' ? httpInstrumented() : fetchInstrumented() || httpInstrumented();
   const headers = instrumented ? {} : propagatorHeaders();
   if (context) headers[context.forwardHeader] = context.globalTraceId;
+  // OTel's traceparent carries OTel's sampling; loglane's own decision goes in its own header.
+  context?.sampling?.propagate(headers);
   return headers;
 }
 
@@ -263,5 +268,7 @@ export function runWithTraceContext<T>(fn: () => T, options: RunWithTraceOptions
     : { traceId: newTraceId(), globalTraceId, forwardHeader };
   if (options.userId !== undefined) context.userId = String(options.userId);
   else if (outer?.userId !== undefined) context.userId = outer.userId;
+  // Work started by a request that may be sampled out goes with it (volume.ts): kept or dropped together.
+  if (outer?.sampling !== undefined) context.sampling = outer.sampling;
   return runInContext(context, fn);
 }

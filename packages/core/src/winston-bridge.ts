@@ -9,11 +9,11 @@ import { MESSAGE } from 'triple-beam';
 import type { RecordEncoder } from './encoder.js';
 import type { LevelGate } from './level-gate.js';
 import { forwardRecord, instrumentationTransports, isInstrumentationTransport } from './otel-winston.js';
-import { LEVEL_RANK, type LogLevel } from './schema.js';
+import { LEVEL_RANK, type LogLevel, isLogLevel } from './schema.js';
 import { WINSTON_LEVEL_RANKS, encodedInfo, loglaneFormat } from './winston-format.js';
 
-/** Where a finished line goes (the destination, the test capture, pretty output). */
-export type LineWriter = (line: string) => void;
+/** Where a finished line goes (the destination, the test capture, pretty output), with its level when known. */
+export type LineWriter = (line: string, level?: LogLevel) => void;
 
 /** A winston logger wired to a loglane logger's level, encoder and line writer. */
 export class WinstonBridge {
@@ -118,7 +118,7 @@ class LineTransport extends TransportStream {
 
   override log(info: Logform.TransformableInfo, next: () => void): void {
     const message = (info as { [MESSAGE]?: unknown })[MESSAGE];
-    if (typeof message === 'string') this.writeLine(`${message}\n`);
+    if (typeof message === 'string') this.writeLine(`${message}\n`, isLogLevel(info.level) ? info.level : undefined);
     next();
   }
 }
