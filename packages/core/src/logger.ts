@@ -119,6 +119,8 @@ export interface LoglaneLogger {
 }
 
 const MIN_LINE = 1024;
+/** `context` of the records loglane writes about itself (dropped lines, option and field problems). */
+const LOGLANE_CONTEXT = 'loglane';
 const MAX_LINE = 262_144;
 
 /** Settings shared by a root logger and all its children. */
@@ -152,6 +154,18 @@ class LoggerCore {
     const line = this.encoder.encode(draft, trace);
     this.writeLine(line);
     if (this.bridge.hasTransports) this.bridge.dispatch(draft.level, line);
+    if (trace?.fields?.problems !== undefined) this.reportFieldProblems(trace);
+  }
+
+  /** Writes what went wrong with the context's request fields (a second type, a bad value) as `warn` records of the context. */
+  private reportFieldProblems(trace: TraceContext): void {
+    const problems = trace.fields?.takeProblems();
+    if (problems === undefined || LEVEL_RANK.warn > this.gate.rank) return;
+    for (const message of problems) {
+      const line = this.encoder.encode({ level: 'warn', context: LOGLANE_CONTEXT, message }, trace);
+      this.writeLine(line);
+      if (this.bridge.hasTransports) this.bridge.dispatch('warn', line);
+    }
   }
 
   writeLine(line: string): void {

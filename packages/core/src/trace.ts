@@ -221,7 +221,8 @@ export interface RunWithTraceOptions extends TraceOptions {
    */
   globalTraceId?: string;
   /**
-   * Keep the `globalTraceId` (and `userId`, and forward header) of the context this is called from, if any.
+   * Keep the `globalTraceId` (and `userId`, forward header, and a copy of the request fields set with
+   * `setFields`) of the context this is called from, if any.
    * @default true
    */
   inherit?: boolean;
@@ -260,5 +261,7 @@ export function runWithTraceContext<T>(fn: () => T, options: RunWithTraceOptions
     : { traceId: newTraceId(), globalTraceId, forwardHeader };
   if (options.userId !== undefined) context.userId = String(options.userId);
   else if (outer?.userId !== undefined) context.userId = outer.userId;
+  // The work starts with a copy of the caller's request fields: what it sets stays its own.
+  if (outer?.fields !== undefined && outer.fields.size > 0) context.fields = outer.fields.copy();
   return runInContext(context, fn);
 }
