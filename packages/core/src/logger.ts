@@ -6,12 +6,14 @@ import type winston from 'winston';
 import { type TraceContext, getTraceContext } from './context.js';
 import type { Destination, DestinationOptions, DropReporter, LineSink } from './destination.js';
 import { RecordEncoder } from './encoder.js';
-import { LevelGate } from './level-gate.js';
+import { LevelGate, type LevelName, toLogLevel, unknownLevelError } from './level-gate.js';
+import { entryPackageVersion } from './package-version.js';
+import { keysOfPinoRedact, unknownOptionsMessage } from './unknown-options.js';
 import type { LogMeta, RecordDraft } from './record-draft.js';
 import { prettyLine } from './pretty.js';
 import { getCaptureSink, joinStdout, setUncaughtReporter } from './process.js';
 import { type RedactOptions, Redactor } from './redact.js';
-import { LEVEL_RANK, type LogLevel, isLogLevel } from './schema.js';
+import { LEVEL_RANK, type LogLevel } from './schema.js';
 import { isError } from './serialize.js';
 import { WinstonBridge } from './winston-bridge.js';
 
@@ -23,15 +25,19 @@ export interface LoglaneOptions {
    */
   label?: string;
   /**
-   * Service version, written as `version` on every record; left out when unknown.
-   * @default process.env.LOGLANE_VERSION ?? process.env.npm_package_version
+   * Service version, written as `version` on every record; left out when unknown. Without
+   * LOGLANE_VERSION or npm_package_version (an app started with `node dist/main.js`), the `version`
+   * of the package.json nearest the entry script (`process.argv[1]`), read once here; none when that
+   * script is inside `node_modules` (a tool's, not the app's).
+   * @default process.env.LOGLANE_VERSION ?? process.env.npm_package_version ?? the entry script's package.json version
    */
   version?: string;
   /**
-   * Least severe level written.
-   * @default process.env.LOG_LEVEL when it is a loglane level, else 'info'
+   * Least severe level written: a loglane level, or Nest's `log` (= `info`). A string (from config)
+   * is checked here: an unknown one is a `TypeError` naming the levels.
+   * @default process.env.LOG_LEVEL when it names a level (`log` included), else 'info'
    */
-  level?: LogLevel;
+  level?: LevelName | (string & Record<never, never>);
   /**
    * `context` of records from the root logger (children name their own).
    * @default 'app'
@@ -311,17 +317,19 @@ function resolveSink(destination: LoglaneOptions['destination']): LineSink {
 export function createLogger(options: LoglaneOptions = {}): LoglaneLogger {
   const env = process.env;
   const label = options.label ?? env.LOGLANE_LABEL ?? env.npm_package_name ?? 'app';
-  const version = options.version ?? env.LOGLANE_VERSION ?? env.npm_package_version;
-  const level = options.level ?? (isLogLevel(env.LOG_LEVEL) ? env.LOG_LEVEL : 'info');
-  if (!isLogLevel(level)) {
-    throw new TypeError(`@loglane/core: unknown level ${JSON.stringify(level)}; use one of fatal, error, warn, info, debug, verbose`);
-  }
+  const version = options.version ?? env.LOGLANE_VERSION ?? env.npm_package_version ?? entryPackageVersion();
+  // An option that is undefined (`config.get('LOG_LEVEL')` with nothing set) counts as not given.
+  const level = options.level === undefined ? (toLogLevel(env.LOG_LEVEL) ?? 'info') : toLogLevel(options.level);
+  if (level === undefined) throw unknownLevelError(options.level);
+  const unknownOptions = unknownOptionsMessage(options);
+  const pinoRedact: unknown = options.redact;
+  const redact = Array.isArray(pinoRedact) ? { keys: keysOfPinoRedact(pinoRedact) } : options.redact;
   const maxLineBytes = Math.min(MAX_LINE, Math.max(MIN_LINE, Math.floor(options.maxLineBytes ?? 15_360)));
   const maxBodyBytes = Math.max(0, Math.floor(options.maxBodyBytes ?? 4096));
   const encoder = new RecordEncoder({
     label,
     version,
-    redactor: new Redactor(options.redact),
+    redactor: new Redactor(redact),
     maxLineBytes,
     maxBodyBytes,
     nestedMeta: options.nestedMeta ?? false,
@@ -337,6 +345,7 @@ export function createLogger(options: LoglaneOptions = {}): LoglaneLogger {
       encoder.encode({ level: 'warn', context: 'loglane', message: `dropped ${count} log lines: ${cause}`, fields: { droppedLines: count } }, undefined),
     );
   }
+  if (unknownOptions !== undefined) reportUnknownOptions(logger, unknownOptions);
   if (wantsPretty && production) {
     logger.warn('pretty output is ignored when NODE_ENV=production; writing JSON');
   }
@@ -347,4 +356,14 @@ export function createLogger(options: LoglaneOptions = {}): LoglaneLogger {
     });
   }
   return logger;
+}
+
+/**
+ * Writes one `warn` record (context `loglane`) naming options loglane ignored, with loglane's
+ * equivalents: what `createLogger` does for its own options. An adapter given a ready `logger`
+ * calls it for the options it was given (`extraKnown`: the adapter's own option names).
+ */
+export function reportUnknownOptions(logger: LoglaneLogger, options: object | string, extraKnown: readonly string[] = []): void {
+  const message = typeof options === 'string' ? options : unknownOptionsMessage(options, extraKnown);
+  if (message !== undefined) logger.write({ level: 'warn', context: LOGLANE_CONTEXT, message });
 }

@@ -140,12 +140,13 @@ export class TraceResolver {
    * A fresh context for one request or message: a new `traceId`, the caller's `globalTraceId` or a
    * new one. Under OpenTelemetry, inside a span, `globalTraceId` is the span's trace id (the server
    * span of a request has already continued the caller's `traceparent`) and `spanId` the span's id.
+   * @param traceId the request's `traceId` (see `RequestIds`); a new UUID by default
    */
-  contextFor(headers: HeaderBag | undefined): TraceContext {
+  contextFor(headers: HeaderBag | undefined, traceId: string = newTraceId()): TraceContext {
     const span = detectOtel() ? requestSpanIds() : undefined;
-    if (span) return { traceId: newTraceId(), globalTraceId: span.traceId, forwardHeader: this.forwardHeader, spanId: span.spanId };
+    if (span) return { traceId, globalTraceId: span.traceId, forwardHeader: this.forwardHeader, spanId: span.spanId };
     return {
-      traceId: newTraceId(),
+      traceId,
       globalTraceId: (headers && this.incomingGlobalTraceId(headers)) ?? newGlobalTraceId(),
       forwardHeader: this.forwardHeader,
     };
