@@ -10,7 +10,7 @@ import { type EncodedLine, type LineCapBudget, NO_LIMIT, fitLine, mayCut } from 
 import { LineNames, isLibraryName } from './meta-names.js';
 import { type LogMeta, type PreparedDraft, type RecordDraft, isJsonText, prepareDraft } from './record-draft.js';
 import { type PathNode, type Redactor, stepPaths } from './redact.js';
-import { type EncodedFields, MAX_FIELD_VALUE_CHARS, type RequestFieldKind, type RequestFields } from './request-fields.js';
+import { type EncodedFields, MAX_FIELD_VALUE_CHARS, type RequestFieldKind, type RequestFields, withArticle } from './request-fields.js';
 import { DETAIL_FIELDS, type FieldSpec } from './schema.js';
 import { CUT_MARKER, ValueEncoder, cutString, messageOf, redactAndCut, stringOf } from './serialize.js';
 
@@ -175,7 +175,7 @@ export class RecordEncoder {
       } else if (first !== kind) {
         if (!this.reportedFieldKinds.has(lower)) {
           this.reportedFieldKinds.add(lower);
-          fields.report(field.key, `request field "${field.name}" was first written as a ${first}; its ${kind} value is left out (a field keeps one type)`);
+          fields.report(field.key, `request field "${field.name}" was first written as ${withArticle(first)}; its ${kind} value is left out (a field keeps one type)`);
         }
         continue;
       }

@@ -91,8 +91,8 @@ describe('setFields', () => {
     expect(line).toMatchObject({ message: 'after', plan: 'pro', seats: 3 });
     expect(warnings).toHaveLength(2);
     expect(warnings[0]).toMatchObject({ level: 'warn', context: 'loglane', plan: 'pro' });
-    expect(warnings[0]?.message).toMatch(/request field "plan" is a string in this request; a integer value was dropped/);
-    expect(warnings[1]?.message).toMatch(/request field "seats" is a integer in this request; a fraction value was dropped/);
+    expect(warnings[0]?.message).toMatch(/request field "plan" is a string in this request; an integer value was dropped/);
+    expect(warnings[1]?.message).toMatch(/request field "seats" is an integer in this request; a fraction value was dropped/);
   });
 
   it('keeps one type per field across contexts: the second type is left out, reported once per name', () => {

@@ -136,7 +136,7 @@ export class RequestFields {
     const scalar = value as RequestFieldValue;
     if (existing) {
       if (existing.kind !== kind) {
-        this.report(key, `request field "${existing.name}" is a ${existing.kind} in this request; a ${kind} value was dropped (a field keeps one type)`);
+        this.report(key, `request field "${existing.name}" is ${withArticle(existing.kind)} in this request; ${withArticle(kind)} value was dropped (a field keeps one type)`);
         return;
       }
       if (existing.value !== scalar) {
@@ -187,6 +187,11 @@ export class RequestFields {
     this.problems = undefined;
     return problems;
   }
+}
+
+/** `a string`, `an integer`. */
+export function withArticle(kind: RequestFieldKind): string {
+  return kind === 'integer' ? `an ${kind}` : `a ${kind}`;
 }
 
 function describe(value: unknown): string {

@@ -123,7 +123,7 @@ describe.each(flavours)('request fields ($name)', ({ express }) => {
     const warnings = ofContext(records, 'loglane');
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatchObject({ level: 'warn', traceId: response?.traceId });
-    expect(warnings[0]?.message).toMatch(/"seats" is a integer in this request; a string value was dropped/);
+    expect(warnings[0]?.message).toMatch(/"seats" is an integer in this request; a string value was dropped/);
   });
 });
 
