@@ -25,9 +25,7 @@ export type NestHttpRequest = IncomingMessage & { user?: unknown; raw?: Incoming
  * Options of `LoglaneModule.forRoot`: the logger's options (`label`, `version`, `level`, `redact`,
  * `destination`, ...) and the HTTP records' options (`ignore`, `userId`, `traceHeaders`, ...) in one object.
  */
-export interface LoglaneModuleOptions
-  extends LoglaneOptions,
-    Omit<HttpLoggingOptions, 'logger' | 'userId' | 'fields' | 'responseLevel' | 'generateTraceId'> {
+export interface LoglaneModuleOptions extends LoglaneOptions, Omit<HttpLoggingOptions, 'logger' | 'userId' | 'fields' | 'responseLevel' | 'generateTraceId'> {
   /**
    * Use this logger instead of creating one; the logger options above are then ignored.
    * @default createLogger(options)
