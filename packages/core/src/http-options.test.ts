@@ -2,7 +2,7 @@
 // fields (`fields`, setFields, setRequestFields), `responseLevel`, `generateTraceId`,
 // `requestIdHeader`; and createLogger's unknown-option report, level names and version discovery.
 
-import { mkdirSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ import { setRequestFields } from './http-fields.js';
 import { type LoglaneLogger, type LoglaneOptions, createLogger } from './logger.js';
 import { entryPackageVersion } from './package-version.js';
 import { checkRecord } from './schema.js';
+import { KNOWN_OPTIONS } from './unknown-options.js';
 
 type RecordOf = Record<string, unknown>;
 type Handler = (req: IncomingMessage, res: ServerResponse, logger: LoglaneLogger) => void;
@@ -224,6 +225,23 @@ describe('createLogger options', () => {
     expect(message).toContain('autoLogging (loglane: ignore');
     expect(message).toContain('transport (loglane: destination');
     expect(message).toContain('mystery (not a loglane option)');
+  });
+
+  it('knows every option of createLogger and of the HTTP records (a new option must be added to KNOWN_OPTIONS)', () => {
+    const membersOf = (file: string, name: string): string[] => {
+      const source = readFileSync(join(__dirname, file), 'utf8');
+      const start = source.indexOf(`export interface ${name} `);
+      expect(start, name).toBeGreaterThan(-1);
+      const body = source.slice(start, source.indexOf('\n}', start));
+      return [...body.matchAll(/^ {2}(\w+)\??:/gm)].map((m) => m[1] ?? '');
+    };
+    const members = [
+      ...membersOf('logger.ts', 'LoglaneOptions'),
+      ...membersOf('http.ts', 'HttpLoggingOptions'),
+      ...membersOf('trace.ts', 'TraceOptions'),
+    ];
+    expect(members).toEqual(expect.arrayContaining(['label', 'ignore', 'fields', 'traceHeaders']));
+    for (const member of members) expect(KNOWN_OPTIONS.has(member), member).toBe(true);
   });
 
   it('writes nothing about known options', () => {
