@@ -4,6 +4,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { sharedTraceStorage } from './process.js';
 import type { RecordHold } from './volume.js';
+import { type RequestFieldInput, type RequestFieldValue, RequestFields } from './request-fields.js';
 
 /** Ids and per-request state that every record written inside the context carries. */
 export interface TraceContext {
@@ -22,6 +23,12 @@ export interface TraceContext {
   userId?: string;
   /** Asked for the user id when a record is written and `userId` is still unknown. */
   resolveUserId?: () => string | undefined;
+  /**
+   * The app's request-scoped fields (`setFields`), written on every later record of the context;
+   * made on the first `setFields`. A child context (`runWithTraceContext` inside this one) starts
+   * from a copy.
+   */
+  fields?: RequestFields;
   /** Called before the first record of the context is written (the HTTP core emits a deferred HttpRequest here). */
   beforeRecord?: () => void;
   /**
@@ -53,4 +60,33 @@ export function runInContext<T>(context: TraceContext, fn: () => T): T {
 export function setUserId(userId: string | number | undefined): void {
   const context = storage.getStore();
   if (context) context.userId = userId === undefined ? undefined : String(userId);
+}
+
+/**
+ * Adds app fields to every later record of the current request or job (its app lines, its
+ * HttpResponse, and its HttpRequest when that is still to be written): `setFields({ tenantId, plan })`.
+ * Values are strings, finite numbers or booleans; `null`/`undefined` removes a field. A field keeps
+ * the type of its first value (a later value of another type is dropped and reported with one
+ * `warn` record); a name that is a library field's, ignoring case, is written as `meta_<name>`;
+ * values are redacted like metadata. Returns `false` (and sets nothing) outside a trace context.
+ */
+export function setFields(fields: RequestFieldInput): boolean {
+  const context = storage.getStore();
+  if (!context) return false;
+  setContextFields(context, fields);
+  return true;
+}
+
+/** `setFields` on a given context (the HTTP core's resolver, `setRequestFields`). */
+export function setContextFields(context: TraceContext, fields: RequestFieldInput): void {
+  if (typeof fields !== 'object' || fields === null) return;
+  (context.fields ??= new RequestFields()).set(fields);
+}
+
+/** The current context's request fields, by the key they were set with (a copy; empty outside a context). */
+export function getFields(): Record<string, RequestFieldValue> {
+  const out: Record<string, RequestFieldValue> = {};
+  const fields = storage.getStore()?.fields;
+  if (fields) for (const field of fields.fields()) out[field.key] = field.value;
+  return out;
 }

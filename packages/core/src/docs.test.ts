@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { JsonText } from './format.js';
 import { type LoglaneOptions, createLogger } from './logger.js';
+import { runInContext, setFields } from './context.js';
 import { BASE_FIELDS, DETAIL_FIELDS, LIBRARY_FIELDS, checkRecord } from './schema.js';
 
 const read = (path: string): string => readFileSync(join(__dirname, path), 'utf8');
@@ -15,6 +16,7 @@ const DOCS = {
   redaction: read('../../../docs/redaction.md'),
   tracing: read('../../../docs/context-and-tracing.md'),
   logger: read('../../../docs/logger.md'),
+  fields: read('../../../docs/request-fields.md'),
 };
 
 /** Lines of the ```json blocks that are records. */
@@ -158,5 +160,28 @@ describe('docs/redaction.md', () => {
     ];
     const documented = exampleRecords(DOCS.redaction).map(withoutTime);
     for (const example of examples) expect(documented, example).toContain(example);
+  });
+});
+
+describe('docs/request-fields.md', () => {
+  it('shows the lines the code writes', () => {
+    const lines: string[] = [];
+    const logger = createLogger({ destination: { write: (l) => lines.push(l) }, logUncaught: false, label: 'orders-api', version: '1.4.2' });
+    const context = { traceId: '0f8e3c52-5d0b-4f4e-9a4f-2b7f3f1d9c11', globalTraceId: '4bf92f3577b34da6a3ce929d0e0e4736', forwardHeader: 'x-global-trace-id' };
+    runInContext(context, () => {
+      setFields({ tenantId: 'acme', plan: 'pro', seats: 12 });
+      logger.child('OrderService').info('order placed', { orderId: 'o-17' });
+      setFields({ seats: 'twelve' as unknown as number, userId: 'admin', apiKey: 'k-123' });
+      logger.child('OrderService').info('seats checked', { tenantId: 'from metadata' });
+      logger.write({
+        level: 'info',
+        context: 'HttpResponse',
+        message: 'POST /orders 201 12ms',
+        fields: { method: 'POST', originalUrl: '/orders', route: '/orders', statusCode: 201, latencyMs: 12 },
+      });
+    });
+    expect(lines).toHaveLength(4);
+    const documented = exampleRecords(DOCS.fields).map(withoutTime);
+    for (const line of lines) expect(documented, line).toContain(withoutTime(line));
   });
 });

@@ -10,6 +10,7 @@ import { type EncodedLine, type LineCapBudget, NO_LIMIT, fitLine, mayCut } from 
 import { LineNames, isLibraryName } from './meta-names.js';
 import { type LogMeta, type PreparedDraft, type RecordDraft, isJsonText, prepareDraft } from './record-draft.js';
 import { type PathNode, type Redactor, stepPaths } from './redact.js';
+import { type EncodedFields, MAX_FIELD_VALUE_CHARS, type RequestFieldKind, type RequestFields, withArticle } from './request-fields.js';
 import { DETAIL_FIELDS, type FieldSpec } from './schema.js';
 import { CUT_MARKER, ValueEncoder, cutString, messageOf, redactAndCut, stringOf } from './serialize.js';
 
@@ -27,6 +28,8 @@ export interface EncoderOptions {
 
 const CONTEXT_CACHE_LIMIT = 512;
 const META_KEY_CACHE_LIMIT = 1024;
+/** Request field names whose first type is remembered (names come from app code, but bound it anyway). */
+const FIELD_KIND_LIMIT = 1024;
 /** Rank of the message field in the cut order (schema.ts). */
 const MESSAGE_RANK = 6;
 /** Every metadata entry is at least this long on the line (`,"k":0`): keys past cap/6 are never written. */
@@ -73,6 +76,13 @@ export class RecordEncoder {
   /** The id fields of the last trace context written: records of one request reuse them. */
   private lastTrace: TraceContext | undefined;
   private lastTraceJson = '';
+  /**
+   * The type each request field was first written with, by lower-cased name: a field keeps it
+   * across requests too, since a store's column takes the first type it sees.
+   */
+  private readonly fieldKinds = new Map<string, RequestFieldKind>();
+  /** Request fields whose second type has been reported (once per name, not once per request). */
+  private readonly reportedFieldKinds = new Set<string>();
 
   constructor(options: EncoderOptions) {
     detectOtel(); // An SDK started before the logger is made stamps records outside any trace context too.
@@ -134,8 +144,61 @@ export class RecordEncoder {
         if (value !== undefined) this.field(line, spec, value, budget);
       }
     }
-    if (prepared.meta) this.meta(line, prepared.meta, prepared.skipMetaKey, budget.meta);
+    // The app's request fields (setFields): after the library fields, before the record's own metadata.
+    const requestFields = trace?.fields;
+    let fieldNames: readonly string[] | undefined;
+    if (requestFields !== undefined && requestFields.size > 0) {
+      const encoded = this.requestFieldsJson(requestFields);
+      line.body += encoded.json;
+      if (encoded.truncated) line.truncated = true;
+      if (encoded.lowerNames.length > 0) fieldNames = encoded.lowerNames;
+    }
+    if (prepared.meta) this.meta(line, prepared.meta, prepared.skipMetaKey, budget.meta, fieldNames);
     return line;
+  }
+
+  /**
+   * The JSON text of a context's request fields, worked out once per change of the fields (cached on
+   * them). Sensitive names are censored, token-shaped strings redacted, long strings cut; a field
+   * whose type differs from the one this encoder first wrote for its name is left out and reported.
+   */
+  private requestFieldsJson(fields: RequestFields): EncodedFields {
+    const known = fields.encoded;
+    if (known !== undefined && known.owner === this && known.version === fields.version) return known;
+    let json = '';
+    let truncated = false;
+    const lowerNames: string[] = [];
+    const paths = this.redactor.paths ? [this.redactor.paths] : undefined;
+    for (const field of fields.fields()) {
+      const lower = field.name.toLowerCase();
+      const censored = this.redactor.isSensitiveKey(field.key) || (paths !== undefined && stepPaths(paths, field.key)?.some((n) => n.terminal) === true);
+      const kind: RequestFieldKind = censored ? 'string' : field.kind;
+      const first = this.fieldKinds.get(lower);
+      if (first === undefined) {
+        if (this.fieldKinds.size < FIELD_KIND_LIMIT) this.fieldKinds.set(lower, kind);
+      } else if (first !== kind) {
+        if (!this.reportedFieldKinds.has(lower)) {
+          this.reportedFieldKinds.add(lower);
+          fields.report(field.key, `request field "${field.name}" was first written as ${withArticle(first)}; its ${kind} value is left out (a field keeps one type)`);
+        }
+        continue;
+      }
+      let value: string;
+      if (censored) value = this.censorJson;
+      else if (typeof field.value === 'string') {
+        let text = this.redactor.redactString(field.value);
+        if (text.length > MAX_FIELD_VALUE_CHARS) {
+          text = cutString(text, MAX_FIELD_VALUE_CHARS) + CUT_MARKER;
+          truncated = true;
+        }
+        value = JSON.stringify(text);
+      } else value = String(field.value);
+      json += `,${JSON.stringify(field.name)}:${value}`;
+      lowerNames.push(lower);
+    }
+    const encoded: EncodedFields = { owner: this, version: fields.version, json, lowerNames, truncated };
+    fields.encoded = encoded;
+    return encoded;
   }
 
   private quoteContext(context: string): string {
@@ -240,7 +303,7 @@ export class RecordEncoder {
     return known;
   }
 
-  private meta(line: EncodedLine, meta: LogMeta, skipKey: string | undefined, limit: number): void {
+  private meta(line: EncodedLine, meta: LogMeta, skipKey: string | undefined, limit: number, fieldNames: readonly string[] | undefined): void {
     let keys: string[];
     try {
       keys = Object.keys(meta);
@@ -252,7 +315,7 @@ export class RecordEncoder {
     const nested = this.writingMeta;
     this.writingMeta = true;
     try {
-      this.metaEntries(line, meta, keys, nested, skipKey, limit);
+      this.metaEntries(line, meta, keys, nested, skipKey, limit, fieldNames);
     } finally {
       this.writingMeta = nested;
     }
@@ -263,11 +326,24 @@ export class RecordEncoder {
    * a stamp on the cached key's lower-cased name (one property per key, the common case), or, from the
    * first key that needs renaming or is not cached, a `LineNames` list that knows how to rename.
    */
-  private metaEntries(line: EncodedLine, meta: LogMeta, keys: readonly string[], nested: boolean, skipKey: string | undefined, limit: number): void {
+  private metaEntries(
+    line: EncodedLine,
+    meta: LogMeta,
+    keys: readonly string[],
+    nested: boolean,
+    skipKey: string | undefined,
+    limit: number,
+    fieldNames: readonly string[] | undefined,
+  ): void {
     const paths = this.redactor.paths ? [this.redactor.paths] : undefined;
     const stopAt = line.body.length + this.maxLineBytes;
     const stamp = ++this.metaStamp;
     let names: LineNames | undefined;
+    if (fieldNames !== undefined) {
+      // The request fields are on the line already: a metadata key of one of their names is renamed.
+      names = new LineNames(keys, Math.ceil(this.maxLineBytes / MIN_META_ENTRY_CHARS) + 1);
+      for (const name of fieldNames) names.add(name);
+    }
     for (let index = 0; index < keys.length; index++) {
       const key = keys[index] as string;
       // Past the cap the line cannot fit whatever comes next: stop reading keys (a string or a

@@ -215,8 +215,12 @@ describe('health checks', () => {
     });
     for (const path of ['/status', '/static/app.js', '/internal/x', '/quiet', '/health']) await request(h.server).get(path);
     await request(h.server).post('/quiet');
-    const records = await h.settled(2);
-    expect(byContext(records, 'HttpResponse').map((r) => `${String(r.method)} ${String(r.originalUrl)}`)).toEqual(['GET /health', 'POST /quiet']);
+    const records = await h.settled(1);
+    // The rules given are added to the default health list: /health stays unlogged.
+    expect(byContext(records, 'HttpResponse').map((r) => `${String(r.method)} ${String(r.originalUrl)}`)).toEqual(['POST /quiet']);
+    const own = serve((_req, res) => res.end('ok'), { ignore: ['/status'], ignoreDefaults: false });
+    for (const path of ['/status', '/health']) await request(own.server).get(path);
+    expect(byContext(await own.settled(1), 'HttpResponse').map((r) => r.originalUrl)).toEqual(['/health']);
     const all = serve((_req, res) => res.end('ok'), { ignore: false });
     await request(all.server).get('/health');
     expect(byContext(await all.settled(), 'HttpResponse')).toHaveLength(1);

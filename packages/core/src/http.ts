@@ -14,6 +14,9 @@ import { type LoglaneLogger, createLogger } from './logger.js';
 import { type DetailFields, HTTP_REQUEST, HTTP_RESPONSE, type LogLevel } from './schema.js';
 import { type TraceOptions, TraceResolver } from './trace.js';
 import { type RequestOutcome, RequestVolume, type VolumeOptions, VolumePolicy } from './volume.js';
+import { FieldResolver, type RequestFieldResolver } from './http-fields.js';
+import { RequestIds, type TraceIdGenerator } from './request-ids.js';
+import { ResponseLevel, type ResponseLevelFunction, defaultResponseLevel } from './response-level.js';
 
 export { DEFAULT_IGNORE, type IgnoreRule } from './ignore-rules.js';
 export { clientIp } from './client-ip.js';
@@ -42,10 +45,17 @@ export interface HttpLoggingOptions extends TraceOptions {
    * the start of the path, below the app's mount path (Nest's global prefix, the router the
    * middleware is mounted in), or after leading `api` and version segments (`/api/v1/health`),
    * never at the end of another path: `/matches/7/live` and `/reports/metrics` are logged.
-   * RegExps and functions see the whole path. `false` logs everything.
-   * @default DEFAULT_IGNORE ('/health', '/healthz', '/ready', '/readyz', '/live', '/livez', '/ping', '/metrics', '/favicon.ico')
+   * RegExps and functions see the whole path. The rules given are added to `DEFAULT_IGNORE` (see
+   * `ignoreDefaults`); `false` logs everything.
+   * @default [] (only DEFAULT_IGNORE: '/health', '/healthz', '/ready', '/readyz', '/live', '/livez', '/ping', '/metrics', '/favicon.ico')
    */
   ignore?: readonly IgnoreRule[] | false;
+  /**
+   * Whether `DEFAULT_IGNORE` applies besides the `ignore` rules; `false` leaves only your own rules
+   * (a service whose business route is `/ping` or `/metrics`).
+   * @default true
+   */
+  ignoreDefaults?: boolean;
   /**
    * Which address is the client's `ip`: `false` the socket peer; `true` the first `X-Forwarded-For`
    * entry; a number N trusts N proxies (the Nth entry from the right). Adapters that know the
@@ -76,6 +86,34 @@ export interface HttpLoggingOptions extends TraceOptions {
    * @default {} (every request written, with both bodies)
    */
   volume?: VolumeOptions;
+  /**
+   * Request fields worked out from the request when it arrives (a tenant from a header, say): on
+   * every record of the request, HttpRequest included, as if set with `setFields`. Asked once per
+   * request, before auth has run: set fields known later (from `req.user`) with `setFields`.
+   * @default undefined (no fields)
+   */
+  fields?: RequestFieldResolver;
+  /**
+   * The level of HttpResponse (pino-http's `customLogLevel`): given the status, the error recorded
+   * for the request (or `undefined`), the request and loglane's own level; `undefined` keeps that
+   * level. A function that throws or returns something else than a level is reported once and
+   * loglane's level is used. Nest's `log` is `info`.
+   * @default 5xx (or an error with a status below 400) 'error'; 4xx and aborted 'warn'; else 'info'
+   */
+  responseLevel?: ResponseLevelFunction;
+  /**
+   * Makes the `traceId` of a request (pino-http's `genReqId`). A value that is not 1 to 128 of
+   * `[A-Za-z0-9._:-]`, or a throw, gives a UUID instead (reported once).
+   * @default a new UUID v4
+   */
+  generateTraceId?: TraceIdGenerator;
+  /**
+   * Adopt this incoming header (`'x-request-id'`, set by a load balancer or gateway) as the request's
+   * `traceId` when it holds 1 to 128 of `[A-Za-z0-9._:-]`; anything else is not adopted (then
+   * `generateTraceId`, else a UUID). It names this hop only: `globalTraceId` follows `traceHeaders`.
+   * @default false (traceId is never taken from the request)
+   */
+  requestIdHeader?: string | false;
 }
 
 /**
@@ -95,11 +133,17 @@ export class HttpLogging {
   private readonly traceIdHeader: string | false;
   private readonly maxBodyBytes: number;
   private readonly volume: VolumePolicy;
+  private readonly fieldResolver: FieldResolver | undefined;
+  private readonly responseLevel: ResponseLevel;
+  private readonly requestIds: RequestIds;
 
   constructor(options: HttpLoggingOptions = {}) {
     this.logger = options.logger ?? createLogger();
     this.trace = new TraceResolver(options);
-    this.ignoreRules = new IgnoreRules(options.ignore);
+    this.ignoreRules = new IgnoreRules(options.ignore, options.ignoreDefaults ?? true);
+    this.fieldResolver = typeof options.fields === 'function' ? new FieldResolver(options.fields, this.logger) : undefined;
+    this.responseLevel = new ResponseLevel(typeof options.responseLevel === 'function' ? options.responseLevel : undefined, this.logger);
+    this.requestIds = new RequestIds(options.requestIdHeader, typeof options.generateTraceId === 'function' ? options.generateTraceId : undefined, this.logger);
     this.trustProxy = options.trustProxy ?? false;
     this.logRequestBody = options.logRequestBody ?? true;
     this.logResponseBody = options.logResponseBody ?? true;
@@ -119,8 +163,9 @@ export class HttpLogging {
       next();
       return;
     }
-    const context = this.trace.contextFor(req.headers);
+    const context = this.requestIds.isDefault ? this.trace.contextFor(req.headers) : this.trace.contextFor(req.headers, this.requestIds.traceIdFor(req));
     context.resolveUserId = () => this.resolveUserId(req);
+    if (this.fieldResolver) this.fieldResolver.apply(context, req);
     const url = safeCall(view, view?.originalUrl) ?? req.url ?? '/';
     const exchange = new Exchange(req, res, context, view, this.ignoreRules.matches(url, safeCall(view, view?.mountPath), req));
     bindEmitters(exchange);
@@ -271,8 +316,12 @@ export class HttpLogging {
       return;
     }
     // An error on a response whose status says nothing of it (it failed after the headers went out).
-    const level: LogLevel =
-      statusCode >= 500 || (exchange.hasError && statusCode < 400) ? 'error' : statusCode >= 400 || aborted ? 'warn' : 'info';
+    const level = this.responseLevel.of(
+      statusCode,
+      exchange.hasError ? exchange.error : undefined,
+      exchange.req,
+      defaultResponseLevel(statusCode, exchange.hasError, aborted),
+    );
     runInContext(exchange.context, () => {
       // HttpRequest goes out with its HttpResponse only when that is written at all.
       if (!exchange.requestLogged && this.logger.isLevelEnabled(level)) this.logRequest(exchange, level);

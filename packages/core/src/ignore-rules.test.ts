@@ -80,15 +80,28 @@ describe('configured rules', () => {
     expect(seen).toEqual(['/a/internal/status']);
   });
 
-  it('false and [] match nothing; a throwing rule matches nothing', () => {
+  it('false, and [] without the defaults, match nothing; a throwing rule matches nothing', () => {
     expect(new IgnoreRules(false).matches('/health', undefined, req)).toBe(false);
-    expect(new IgnoreRules([]).matches('/health', undefined, req)).toBe(false);
-    const throwing = new IgnoreRules([
-      () => {
-        throw new Error('broken');
-      },
-    ]);
+    expect(new IgnoreRules([], false).matches('/health', undefined, req)).toBe(false);
+    const throwing = new IgnoreRules(
+      [
+        () => {
+          throw new Error('broken');
+        },
+      ],
+      false,
+    );
     expect(throwing.matches('/health', undefined, req)).toBe(false);
+  });
+
+  it('adds the rules given to the defaults, unless the defaults are turned off', () => {
+    const added = new IgnoreRules(['/internal/*']);
+    expect(added.matches('/health', undefined, req)).toBe(true);
+    expect(added.matches('/internal/x', undefined, req)).toBe(true);
+    expect(new IgnoreRules([]).matches('/health', undefined, req)).toBe(true);
+    const own = new IgnoreRules(['/internal/*'], false);
+    expect(own.matches('/health', undefined, req)).toBe(false);
+    expect(own.matches('/internal/x', undefined, req)).toBe(true);
   });
 
   it('lists the forms a path is compared in', () => {

@@ -73,8 +73,13 @@ type CompiledRule = (path: string, forms: readonly string[], req: IncomingMessag
 export class IgnoreRules {
   private readonly rules: readonly CompiledRule[];
 
-  constructor(rules: readonly IgnoreRule[] | false | undefined) {
-    this.rules = rules === false ? [] : (rules ?? DEFAULT_IGNORE).map(compileRule);
+  /**
+   * @param rules the app's rules; `false` ignores nothing
+   * @param withDefaults whether `DEFAULT_IGNORE` applies too (the app's rules are added to it)
+   */
+  constructor(rules: readonly IgnoreRule[] | false | undefined, withDefaults = true) {
+    if (rules === false) this.rules = [];
+    else this.rules = [...(withDefaults ? DEFAULT_IGNORE : []), ...(rules ?? [])].map(compileRule);
   }
 
   /** Whether a request to `url` is one not to log while it succeeds. */

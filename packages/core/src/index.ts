@@ -24,8 +24,12 @@ export type {
   AppRecord,
   LoglaneRecord,
 } from './schema.js';
-export { createLogger } from './logger.js';
+export { createLogger, reportUnknownOptions } from './logger.js';
 export type { LoglaneLogger, LoglaneOptions } from './logger.js';
+export { toLogLevel } from './level-gate.js';
+export type { LevelName } from './level-gate.js';
+export { KNOWN_OPTIONS, unknownOptionsMessage } from './unknown-options.js';
+export { entryPackageVersion } from './package-version.js';
 export { RecordEncoder } from './encoder.js';
 export type { EncoderOptions } from './encoder.js';
 export { JsonText } from './record-draft.js';
@@ -36,7 +40,15 @@ export { Redactor } from './redact.js';
 export type { RedactOptions } from './redact.js';
 export { describeError, CUT_MARKER } from './serialize.js';
 export type { ErrorFields } from './serialize.js';
-export { getTraceContext, setUserId } from './context.js';
+export { getFields, getTraceContext, setFields, setUserId } from './context.js';
+export { MAX_FIELD_NAME_CHARS, MAX_FIELD_VALUE_CHARS, MAX_REQUEST_FIELDS } from './request-fields.js';
+export type { RequestFieldInput, RequestFieldKind, RequestFieldValue } from './request-fields.js';
+export { setRequestFields } from './http-fields.js';
+export type { RequestFieldResolver } from './http-fields.js';
+export { defaultResponseLevel } from './response-level.js';
+export type { ResponseLevelFunction } from './response-level.js';
+export { isValidTraceId } from './request-ids.js';
+export type { TraceIdGenerator } from './request-ids.js';
 export type { TraceContext } from './context.js';
 export {
   DEFAULT_FORWARD_HEADER,

@@ -6,12 +6,14 @@ import type winston from 'winston';
 import { type TraceContext, getTraceContext } from './context.js';
 import type { Destination, DestinationOptions, DropReporter, LineSink } from './destination.js';
 import { RecordEncoder } from './encoder.js';
-import { LevelGate } from './level-gate.js';
+import { LevelGate, type LevelName, toLogLevel, unknownLevelError } from './level-gate.js';
+import { entryPackageVersion } from './package-version.js';
+import { keysOfPinoRedact, unknownOptionsMessage } from './unknown-options.js';
 import type { LogMeta, RecordDraft } from './record-draft.js';
 import { prettyLine } from './pretty.js';
 import { getCaptureSink, joinStdout, setUncaughtReporter } from './process.js';
 import { type RedactOptions, Redactor } from './redact.js';
-import { LEVEL_RANK, type LogLevel, isLogLevel } from './schema.js';
+import { LEVEL_RANK, type LogLevel } from './schema.js';
 import { isError } from './serialize.js';
 import { WinstonBridge } from './winston-bridge.js';
 
@@ -23,15 +25,19 @@ export interface LoglaneOptions {
    */
   label?: string;
   /**
-   * Service version, written as `version` on every record; left out when unknown.
-   * @default process.env.LOGLANE_VERSION ?? process.env.npm_package_version
+   * Service version, written as `version` on every record; left out when unknown. Without
+   * LOGLANE_VERSION or npm_package_version (an app started with `node dist/main.js`), the `version`
+   * of the package.json nearest the entry script (`process.argv[1]`), read once here; none when that
+   * script is inside `node_modules` (a tool's, not the app's).
+   * @default process.env.LOGLANE_VERSION ?? process.env.npm_package_version ?? the entry script's package.json version
    */
   version?: string;
   /**
-   * Least severe level written.
-   * @default process.env.LOG_LEVEL when it is a loglane level, else 'info'
+   * Least severe level written: a loglane level, or Nest's `log` (= `info`). A string (from config)
+   * is checked here: an unknown one is a `TypeError` naming the levels.
+   * @default process.env.LOG_LEVEL when it names a level (`log` included), else 'info'
    */
-  level?: LogLevel;
+  level?: LevelName | (string & Record<never, never>);
   /**
    * `context` of records from the root logger (children name their own).
    * @default 'app'
@@ -126,6 +132,8 @@ export interface LoglaneLogger {
 }
 
 const MIN_LINE = 1024;
+/** `context` of the records loglane writes about itself (dropped lines, option and field problems). */
+const LOGLANE_CONTEXT = 'loglane';
 const MAX_LINE = 262_144;
 
 /** Settings shared by a root logger and all its children. */
@@ -156,10 +164,14 @@ class LoggerCore {
   emit(draft: RecordDraft): void {
     const trace = getTraceContext();
     runBeforeRecord(trace);
-    const line = this.encoder.encode(draft, trace);
-    // A request that may be sampled out holds its lines until its outcome is known (volume.ts).
-    if (trace?.sampling?.hold(draft.level, () => this.writeOut(draft.level, line)) === true) return;
-    this.writeOut(draft.level, line);
+    this.writeHeld(trace, draft.level, this.encoder.encode(draft, trace));
+    if (trace?.fields?.problems !== undefined) this.reportFieldProblems(trace);
+  }
+
+  /** Writes a line out, unless its request may be sampled out: then it is held until the outcome is known (volume.ts). */
+  private writeHeld(trace: TraceContext | undefined, level: LogLevel, line: string): void {
+    if (trace?.sampling?.hold(level, () => this.writeOut(level, line)) === true) return;
+    this.writeOut(level, line);
   }
 
   /** Writes an encoded record to the line and to app transports. */
@@ -173,6 +185,13 @@ class LoggerCore {
     const sampling = getTraceContext()?.sampling;
     if (sampling !== undefined && level !== undefined && sampling.hold(level, () => this.writeLine(line))) return;
     this.writeLine(line);
+  }
+
+  /** Writes what went wrong with the context's request fields (a second type, a bad value) as `warn` records of the context. */
+  private reportFieldProblems(trace: TraceContext): void {
+    const problems = trace.fields?.takeProblems();
+    if (problems === undefined || LEVEL_RANK.warn > this.gate.rank) return;
+    for (const message of problems) this.writeHeld(trace, 'warn', this.encoder.encode({ level: 'warn', context: LOGLANE_CONTEXT, message }, trace));
   }
 
   writeLine(line: string): void {
@@ -318,18 +337,20 @@ function resolveSink(destination: LoglaneOptions['destination']): LineSink {
 export function createLogger(options: LoglaneOptions = {}): LoglaneLogger {
   const env = process.env;
   const label = options.label ?? env.LOGLANE_LABEL ?? env.npm_package_name ?? 'app';
-  const version = options.version ?? env.LOGLANE_VERSION ?? env.npm_package_version;
-  const level = options.level ?? (isLogLevel(env.LOG_LEVEL) ? env.LOG_LEVEL : 'info');
-  if (!isLogLevel(level)) {
-    throw new TypeError(`@loglane/core: unknown level ${JSON.stringify(level)}; use one of fatal, error, warn, info, debug, verbose`);
-  }
+  const version = options.version ?? env.LOGLANE_VERSION ?? env.npm_package_version ?? entryPackageVersion();
+  // An option that is undefined (`config.get('LOG_LEVEL')` with nothing set) counts as not given.
+  const level = options.level === undefined ? (toLogLevel(env.LOG_LEVEL) ?? 'info') : toLogLevel(options.level);
+  if (level === undefined) throw unknownLevelError(options.level);
+  const unknownOptions = unknownOptionsMessage(options);
+  const pinoRedact: unknown = options.redact;
+  const redact = Array.isArray(pinoRedact) ? { keys: keysOfPinoRedact(pinoRedact) } : options.redact;
   const maxLineBytes = Math.min(MAX_LINE, Math.max(MIN_LINE, Math.floor(options.maxLineBytes ?? 15_360)));
   const maxBodyBytes = Math.max(0, Math.floor(options.maxBodyBytes ?? 4096));
   const maxRecordBytes = Math.min(maxLineBytes, Math.max(MIN_LINE, Math.floor(options.maxRecordBytes ?? maxLineBytes)));
   const encoder = new RecordEncoder({
     label,
     version,
-    redactor: new Redactor(options.redact),
+    redactor: new Redactor(redact),
     maxLineBytes,
     maxRecordBytes,
     maxBodyBytes,
@@ -346,6 +367,7 @@ export function createLogger(options: LoglaneOptions = {}): LoglaneLogger {
       encoder.encode({ level: 'warn', context: 'loglane', message: `dropped ${count} log lines: ${cause}`, fields: { droppedLines: count } }, undefined),
     );
   }
+  if (unknownOptions !== undefined) reportUnknownOptions(logger, unknownOptions);
   if (wantsPretty && production) {
     logger.warn('pretty output is ignored when NODE_ENV=production; writing JSON');
   }
@@ -356,4 +378,14 @@ export function createLogger(options: LoglaneOptions = {}): LoglaneLogger {
     });
   }
   return logger;
+}
+
+/**
+ * Writes one `warn` record (context `loglane`) naming options loglane ignored, with loglane's
+ * equivalents: what `createLogger` does for its own options. An adapter given a ready `logger`
+ * calls it for the options it was given (`extraKnown`: the adapter's own option names).
+ */
+export function reportUnknownOptions(logger: LoglaneLogger, options: object | string, extraKnown: readonly string[] = []): void {
+  const message = typeof options === 'string' ? options : unknownOptionsMessage(options, extraKnown);
+  if (message !== undefined) logger.write({ level: 'warn', context: LOGLANE_CONTEXT, message });
 }

@@ -143,12 +143,13 @@ export class TraceResolver {
    * A fresh context for one request or message: a new `traceId`, the caller's `globalTraceId` or a
    * new one. Under OpenTelemetry, inside a span, `globalTraceId` is the span's trace id (the server
    * span of a request has already continued the caller's `traceparent`) and `spanId` the span's id.
+   * @param traceId the request's `traceId` (see `RequestIds`); a new UUID by default
    */
-  contextFor(headers: HeaderBag | undefined): TraceContext {
+  contextFor(headers: HeaderBag | undefined, traceId: string = newTraceId()): TraceContext {
     const span = detectOtel() ? requestSpanIds() : undefined;
-    if (span) return { traceId: newTraceId(), globalTraceId: span.traceId, forwardHeader: this.forwardHeader, spanId: span.spanId };
+    if (span) return { traceId, globalTraceId: span.traceId, forwardHeader: this.forwardHeader, spanId: span.spanId };
     return {
-      traceId: newTraceId(),
+      traceId,
       globalTraceId: (headers && this.incomingGlobalTraceId(headers)) ?? newGlobalTraceId(),
       forwardHeader: this.forwardHeader,
     };
@@ -229,7 +230,8 @@ export interface RunWithTraceOptions extends TraceOptions {
    */
   globalTraceId?: string;
   /**
-   * Keep the `globalTraceId` (and `userId`, and forward header) of the context this is called from, if any.
+   * Keep the `globalTraceId` (and `userId`, forward header, and a copy of the request fields set with
+   * `setFields`) of the context this is called from, if any.
    * @default true
    */
   inherit?: boolean;
@@ -270,5 +272,7 @@ export function runWithTraceContext<T>(fn: () => T, options: RunWithTraceOptions
   else if (outer?.userId !== undefined) context.userId = outer.userId;
   // Work started by a request that may be sampled out goes with it (volume.ts): kept or dropped together.
   if (outer?.sampling !== undefined) context.sampling = outer.sampling;
+  // The work starts with a copy of the caller's request fields: what it sets stays its own.
+  if (outer?.fields !== undefined && outer.fields.size > 0) context.fields = outer.fields.copy();
   return runInContext(context, fn);
 }

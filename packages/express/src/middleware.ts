@@ -9,9 +9,13 @@ import {
   type LoglaneLogger,
   type LoglaneOptions,
   clientIp,
+  type RequestFieldResolver,
+  type ResponseLevelFunction,
+  type TraceIdGenerator,
   createHttpLogging,
   createLogger,
   hasRequestBody,
+  reportUnknownOptions,
 } from '@loglane/core';
 import { BODY_FAILED, type LoglaneErrorHandler, createErrorHandler } from './errors.js';
 
@@ -48,7 +52,7 @@ export type LoglaneMiddleware = (req: IncomingMessage, res: ServerResponse, next
  */
 export interface LoglaneExpressOptions<Req extends IncomingMessage = LoglaneRequest>
   extends LoglaneOptions,
-    Omit<HttpLoggingOptions, 'logger' | 'userId' | 'trustProxy'> {
+    Omit<HttpLoggingOptions, 'logger' | 'userId' | 'trustProxy' | 'fields' | 'responseLevel' | 'generateTraceId'> {
   /**
    * The logger the records are written with. When given, the `createLogger` options
    * (`label`, `level`, `destination`, …) are ignored: they belong to that logger.
@@ -68,6 +72,25 @@ export interface LoglaneExpressOptions<Req extends IncomingMessage = LoglaneRequ
    * @default undefined (use `req.ip`)
    */
   trustProxy?: boolean | number;
+  /**
+   * Request fields worked out from the request when it arrives (before body parsers and auth):
+   * `fields: (req) => ({ tenantId: req.get('x-tenant-id') })`. On every record of the request,
+   * HttpRequest included. Fields known later: `setFields()` anywhere in the request, or
+   * `setRequestFields(req, …)`.
+   * @default undefined (no fields)
+   */
+  fields?: RequestFieldResolver<Req>;
+  /**
+   * The level of HttpResponse from its status, error and request (pino-http's `customLogLevel`);
+   * `undefined` keeps loglane's level (the fourth argument).
+   * @default 5xx (or an error with a status below 400) 'error'; 4xx and aborted 'warn'; else 'info'
+   */
+  responseLevel?: ResponseLevelFunction<Req>;
+  /**
+   * Makes a request's `traceId` (pino-http's `genReqId`); an unusable id gives a UUID (reported once).
+   * @default a new UUID v4
+   */
+  generateTraceId?: TraceIdGenerator<Req>;
 }
 
 /** What `loglane()` returns. */
@@ -218,13 +241,18 @@ function hookResJson(http: HttpLogging, req: IncomingMessage, res: JsonResponse)
 export function loglane<Req extends IncomingMessage = LoglaneRequest>(
   options: LoglaneExpressOptions<Req> = {},
 ): LoglaneExpress {
+  // createLogger names the options it does not know; a ready logger did not see these.
+  if (options.logger) reportUnknownOptions(options.logger, options);
   const logger = options.logger ?? createLogger(options);
-  const userId = options.userId;
+  const { userId, fields, responseLevel, generateTraceId } = options;
   const http: HttpLogging = createHttpLogging({
     ...options,
     logger,
-    // Express hands the resolver the same object it hands routes: the app's own request type.
+    // Express hands the resolvers the same object it hands routes: the app's own request type.
     userId: userId ? (req) => userId(req as Req) : undefined,
+    fields: fields ? (req) => fields(req as Req) : undefined,
+    responseLevel: responseLevel ? (status, error, req, level) => responseLevel(status, error, req as Req, level) : undefined,
+    generateTraceId: generateTraceId ? (req) => generateTraceId(req as Req) : undefined,
   });
   const trustProxy = options.trustProxy;
   const hookJson = options.logResponseBody !== false;

@@ -68,13 +68,23 @@ describe.each(flavours)('health checks ($name)', ({ express }) => {
     expect(response).toMatchObject({ statusCode: 500, errorMessage: 'db unreachable' });
   });
 
-  it('custom rules (exact, prefix, RegExp, function) replace the defaults', async () => {
+  it('custom rules (exact, prefix, RegExp, function) are added to the defaults', async () => {
+    const { ll, app } = build({ ignore: ['/api/v1/internal/*', '/orders'] });
+    for (const url of ['/api/v1/internal/status', '/orders', '/health', '/metrics']) await request(app).get(url).expect(200);
+    await request(app).get('/healthz?last=1').expect(200);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Neither the app's rules nor the defaults let anything through.
+    expect(ll.records()).toEqual([]);
+  });
+
+  it('ignoreDefaults: false leaves only the rules given (exact, prefix, RegExp, function)', async () => {
     const { ll, app } = build({
       ignore: ['/api/v1/internal/*', /^\/ready$/, (path) => path === '/metrics'],
+      ignoreDefaults: false,
     });
     for (const url of ['/api/v1/internal/status', '/ready', '/metrics', '/health']) await request(app).get(url).expect(200);
     const records = await settled(ll);
-    // `/health` is logged: the custom list replaced the defaults.
+    // `/health` is logged: the defaults are off.
     expect(records.map((r) => r.originalUrl)).toEqual(['/health', '/health']);
   });
 

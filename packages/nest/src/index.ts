@@ -2,6 +2,7 @@
 
 export { LoglaneModule } from './loglane.module.js';
 export { LoglaneLoggerService } from './loglane.logger.js';
+export { LoglaneFields } from './loglane.fields.js';
 export { LoglaneMiddleware } from './request.middleware.js';
 export { LoglaneGuard } from './loglane.guard.js';
 export { LoglaneInterceptor } from './loglane.interceptor.js';
@@ -17,11 +18,26 @@ export type {
 } from './options.js';
 // The core calls a Nest app uses most, so that one import is enough.
 export {
+  createLogger,
+  getFields,
   getTraceContext,
   outboundTraceHeaders,
   propagateTrace,
   runWithTraceContext,
+  setFields,
+  setRequestFields,
   setUserId,
   withTraceHeaders,
 } from '@loglane/core';
-export type { AxiosLike, HttpServiceLike } from '@loglane/core';
+export type {
+  AxiosLike,
+  HttpServiceLike,
+  LevelName,
+  LoglaneLogger,
+  LoglaneOptions,
+  RequestFieldInput,
+  RequestFieldResolver,
+  RequestFieldValue,
+  ResponseLevelFunction,
+  TraceIdGenerator,
+} from '@loglane/core';

@@ -15,6 +15,7 @@ import {
 } from '@nestjs/common';
 import { ApplicationConfig } from '@nestjs/core';
 import { LoglaneExceptionFilter } from './loglane.filter.js';
+import { LoglaneFields } from './loglane.fields.js';
 import { LoglaneGuard } from './loglane.guard.js';
 import { LoglaneInterceptor } from './loglane.interceptor.js';
 import { LoglaneLoggerService } from './loglane.logger.js';
@@ -51,12 +52,13 @@ const SHARED_PROVIDERS: Provider[] = [
   { provide: LOGLANE_RUNTIME, useFactory: runtimeFor, inject: [LOGLANE_OPTIONS, ApplicationConfig] },
   { provide: LOGLANE_LOGGER, useFactory: (runtime: LoglaneRuntime) => runtime.logger, inject: [LOGLANE_RUNTIME] },
   LoglaneLoggerService,
+  LoglaneFields,
   LoglaneMiddleware,
   LoglaneGuard,
   LoglaneInterceptor,
   LoglaneExceptionFilter,
 ];
-const EXPORTS = [LOGLANE_RUNTIME, LOGLANE_LOGGER, LoglaneLoggerService];
+const EXPORTS = [LOGLANE_RUNTIME, LOGLANE_LOGGER, LoglaneLoggerService, LoglaneFields];
 
 /**
  * Structured JSON logs for a Nest app. Import it once, in the root module:
@@ -66,7 +68,7 @@ const EXPORTS = [LOGLANE_RUNTIME, LOGLANE_LOGGER, LoglaneLoggerService];
  * export class AppModule {}
  * ```
  *
- * It is global: `LoglaneLoggerService` and the `LOGLANE_LOGGER` token can be injected anywhere.
+ * It is global: `LoglaneLoggerService`, `LoglaneFields` and the `LOGLANE_LOGGER` token can be injected anywhere.
  */
 @Global()
 @Module({})

@@ -7,8 +7,12 @@ import {
   type HttpLoggingOptions,
   type LoglaneLogger,
   type LoglaneOptions,
+  type RequestFieldResolver,
+  type ResponseLevelFunction,
+  type TraceIdGenerator,
   HttpLogging,
   createLogger,
+  reportUnknownOptions,
 } from '@loglane/core';
 
 /**
@@ -21,7 +25,7 @@ export type NestHttpRequest = IncomingMessage & { user?: unknown; raw?: Incoming
  * Options of `LoglaneModule.forRoot`: the logger's options (`label`, `version`, `level`, `redact`,
  * `destination`, ...) and the HTTP records' options (`ignore`, `userId`, `traceHeaders`, ...) in one object.
  */
-export interface LoglaneModuleOptions extends LoglaneOptions, Omit<HttpLoggingOptions, 'logger' | 'userId'> {
+export interface LoglaneModuleOptions extends LoglaneOptions, Omit<HttpLoggingOptions, 'logger' | 'userId' | 'fields' | 'responseLevel' | 'generateTraceId'> {
   /**
    * Use this logger instead of creating one; the logger options above are then ignored.
    * @default createLogger(options)
@@ -43,7 +47,30 @@ export interface LoglaneModuleOptions extends LoglaneOptions, Omit<HttpLoggingOp
    * @default true
    */
   enhancers?: boolean;
+  /**
+   * Request fields worked out from the request when it arrives, before guards run (a tenant from a
+   * header): on every record of the request, HttpRequest included. Fields known later (from
+   * `req.user` in a guard): inject `LoglaneFields`, or call `setFields()`. Gets Express's request,
+   * or the raw request under Fastify (Nest has not routed it yet).
+   * @default undefined (no fields)
+   */
+  fields?: RequestFieldResolver<NestHttpRequest>;
+  /**
+   * The level of HttpResponse from its status, error and request (nestjs-pino's `customLogLevel`);
+   * `undefined` keeps loglane's level (the fourth argument). Nest's `log` is `info`.
+   * @default 5xx (or an error with a status below 400) 'error'; 4xx and aborted 'warn'; else 'info'
+   */
+  responseLevel?: ResponseLevelFunction<NestHttpRequest>;
+  /**
+   * Makes a request's `traceId` (pino-http's `genReqId`); an unusable id gives a UUID (reported once).
+   * Gets the request as `fields` does.
+   * @default a new UUID v4
+   */
+  generateTraceId?: TraceIdGenerator<NestHttpRequest>;
 }
+
+/** Options of `forRoot` that are the module's own (not createLogger's nor the HTTP records'). */
+const MODULE_OPTIONS = ['enhancers'] as const;
 
 /** A class that makes the options, for `forRootAsync({ useClass })`. */
 export interface LoglaneOptionsFactory {
@@ -92,10 +119,12 @@ export class LoglaneRuntime {
    */
   constructor(options: LoglaneModuleOptions = {}, globalPrefix: () => string | undefined = () => undefined) {
     this.globalPrefix = globalPrefix;
-    const { logger, userId, enhancers, ...rest } = options;
+    const { logger, userId, enhancers, fields, responseLevel, generateTraceId, ...rest } = options;
+    // createLogger names the options it does not know; a ready logger did not see these.
+    if (logger) reportUnknownOptions(logger, options, MODULE_OPTIONS);
     this.logger = logger ?? createLogger(rest);
     const resolveUser = userId;
-    // The resolver sees the framework's request (Fastify's, where guards set `user`), not the raw one.
+    // The resolvers see the framework's request (Fastify's, where guards set `user`), not the raw one.
     const frameworkRequestOf = (req: IncomingMessage): object => this.http.exchangeOf(req)?.frameworkRequest ?? req;
     this.http = new HttpLogging({
       ...rest,
@@ -103,6 +132,9 @@ export class LoglaneRuntime {
       userId: resolveUser
         ? (req) => resolveUser(frameworkRequestOf(req) as NestHttpRequest)
         : (req) => defaultUserId(frameworkRequestOf(req)),
+      fields,
+      responseLevel: responseLevel ? (status, error, req, level) => responseLevel(status, error, frameworkRequestOf(req) as NestHttpRequest, level) : undefined,
+      generateTraceId,
     });
     this.enhancers = enhancers ?? true;
   }

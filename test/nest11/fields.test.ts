@@ -1,0 +1,1 @@
+import '../nest-shared/fields.suite';
