@@ -112,6 +112,7 @@ function firstLine(path) {
  * Opens the sink a child's fd 1 will be: returns the fd (the parent closes its copy once the child
  * has it) and `count()`, which resolves to the lines that reached the sink once the child is gone
  * (undefined for /dev/null), and `sample()`.
+ * @returns {{ fd: number | 'ignore', count: () => Promise<number | undefined>, sample: () => string | undefined, cleanup?: () => void }}
  */
 function openSink(sink, dir, tag) {
   if (sink === 'none') return { fd: 'ignore', count: async () => undefined, sample: () => undefined };
@@ -151,7 +152,7 @@ async function runChild(job, ms, warmupMs, dir) {
       return await runChildOnce(job, ms, warmupMs, dir);
     } catch (err) {
       if (attempt >= 3) throw err;
-      console.error(`bench: ${job.name} on ${job.sink}: ${err.message}; trying again`);
+      console.error(`bench: ${job.name} on ${job.sink}: ${err instanceof Error ? err.message : String(err)}; trying again`);
       await new Promise((resolve) => setTimeout(resolve, 1000));
     }
   }
@@ -196,7 +197,7 @@ const NODE_LINE = `node${process.versions.node.split('.')[0]}`;
 /**
  * Runs every (variant, sink) `rounds` times, rotating the order each round, and says when a line did
  * not reach the file or the pipe (the tables show every count).
- * @param {{ rounds?: number, ms?: number, warmupMs?: number, only?: string[], sinks?: string[], writeDoc?: boolean, log?: (text: string) => void }} [options]
+ * @param {{ rounds?: number, ms?: number, warmupMs?: number, only?: string[], sinks?: string[], builds?: Record<string, string>, writeDoc?: boolean, log?: (text: string) => void }} [options]
  */
 export async function runCore({ rounds = 7, ms = 1000, warmupMs = 400, only, sinks = Object.keys(SINKS), builds, writeDoc = true, log = console.log } = {}) {
   const names = only ?? Object.keys(VARIANTS);
@@ -235,9 +236,12 @@ export async function runCore({ rounds = 7, ms = 1000, warmupMs = 400, only, sin
   const summary = summarise(jobs, results);
   if (builds) return reportBuilds(jobs, results, summary, Object.keys(builds), log);
   const data = { date: today(), machine: machineLine(), rounds, ms, summary, samples, raw: results };
-  saveResults(`core-throughput-${NODE_LINE}`, data);
   const markdown = render(data);
-  if (writeDoc) writeDocSection(`core-${NODE_LINE}`, markdown);
+  if (writeDoc) {
+    // The raw numbers go with the tables on the page: a --no-doc or quick run replaces neither.
+    saveResults(`core-throughput-${NODE_LINE}`, data);
+    writeDocSection(`core-${NODE_LINE}`, markdown);
+  }
   log(markdown);
   return data;
 }
