@@ -1,15 +1,17 @@
 // The loggers compared by core-throughput.mjs. Each variant logs the same record (a message, five
-// metadata fields with one nested object, and the two trace ids) and discards it or writes it to
-// /dev/null. A variant is `{ log(), settle() }`: `log` writes one record, `settle` resolves once every
-// record logged so far has reached the sink (winston's stream pipeline is asynchronous).
-import { openSync, createWriteStream } from 'node:fs';
+// metadata fields with one nested object, and the two trace ids) and discards it (group `discard`) or
+// writes it through the logger's own stdout destination (group `sink`: the runner points fd 1 at
+// /dev/null, a file or a pipe). A variant is `{ log(), settle(), finish?(), dropped?() }`: `log` writes
+// one record, `settle` resolves once every record logged so far has reached the logger's sink (winston's
+// stream pipeline is asynchronous), `finish` once every line has been written to fd 1, `dropped` counts
+// the lines the destination gave up on.
 import pino from 'pino';
 import winston from 'winston';
 import TransportStream from 'winston-transport';
 
 // LOGLANE_CORE=/path/to/dist/esm/index.js measures another build of core (an A/B of a change).
 export const core = await import(process.env.LOGLANE_CORE ?? '@loglane/core');
-const { createLogger, createFdDestination, getTraceContext } = core;
+const { createLogger, getTraceContext, stdoutDestination } = core;
 
 export const MESSAGE = 'order placed';
 export const META = Object.freeze({
@@ -41,8 +43,24 @@ async function until(done) {
   while (!done()) await turn();
 }
 
-function devNull() {
-  return openSync('/dev/null', 'w');
+/** Resolves after about `ms` milliseconds, without spinning the event loop. */
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A pino logger on a sonic-boom stream, as a sink variant: `finish` resolves once sonic-boom holds
+ * nothing (its `_len` counts buffered and in-flight characters; `flush(cb)` calls back at once when
+ * `minLength` is 0, which is pino's default, so it cannot tell).
+ */
+function pinoOnStream(logger, stream) {
+  const fields = { ...idFields(), ...META };
+  return {
+    log: () => logger.info(fields, MESSAGE),
+    settle: turn,
+    finish: async () => {
+      while (stream._writing || stream._len > 0) await sleep(1);
+    },
+    dropped: () => 0,
+  };
 }
 
 /** The trace ids of the current loglane context, as plain fields for pino and winston. */
@@ -182,56 +200,37 @@ export const VARIANTS = {
       };
     },
   },
-  'loglane-fd': {
+  'loglane-out': {
     title: 'loglane `logger.info`',
-    group: 'fd',
-    sink: '`createFdDestination({ fd })` (queued, `writeSync` each turn)',
+    group: 'sink',
+    sink: 'its stdout destination (queued, written each turn, or at once past 256 Ki queued characters)',
     make() {
-      const destination = createFdDestination({ fd: devNull(), handleExit: false });
-      const logger = createLogger({ label: LABEL, version: VERSION, destination });
-      return { log: () => logger.info(MESSAGE, META), settle: turn };
-    },
-  },
-  'pino-fd': {
-    title: 'pino, loglane-shaped line',
-    group: 'fd',
-    sink: '`pino.destination({ dest })` (sonic-boom, sync: pino\'s default)',
-    make() {
-      const logger = pino(pinoLikeLoglane, pino.destination({ dest: devNull() }));
-      const fields = { ...idFields(), ...META };
-      return { log: () => logger.info(fields, MESSAGE), settle: turn };
-    },
-  },
-  'pino-fd-async': {
-    title: 'pino, loglane-shaped line',
-    group: 'fd',
-    sink: '`pino.destination({ dest, sync: false })` (sonic-boom, buffered)',
-    make() {
-      const dest = pino.destination({ dest: devNull(), sync: false });
-      const logger = pino(pinoLikeLoglane, dest);
-      const fields = { ...idFields(), ...META };
-      return { log: () => logger.info(fields, MESSAGE), settle: turn };
-    },
-  },
-  'winston-fd': {
-    title: 'winston, timestamp + json',
-    group: 'fd',
-    sink: '`transports.Stream` over `fs.createWriteStream` on the fd',
-    make() {
-      const stream = createWriteStream('', { fd: devNull() });
-      const transport = new winston.transports.Stream({ stream });
-      let logged = 0;
-      let done = 0;
-      transport.on('logged', () => done++);
-      const logger = plainWinston(transport);
-      const fields = { ...idFields(), ...META };
+      const logger = createLogger({ label: LABEL, version: VERSION });
+      const destination = stdoutDestination();
       return {
-        log: () => {
-          logged++;
-          logger.info(MESSAGE, fields);
-        },
-        settle: () => until(() => done >= logged && stream.writableLength === 0),
+        log: () => logger.info(MESSAGE, META),
+        settle: turn,
+        finish: async () => destination.flushSync(),
+        dropped: () => destination.dropped,
       };
+    },
+  },
+  'pino-out': {
+    title: 'pino, loglane-shaped line',
+    group: 'sink',
+    sink: "pino's default stdout destination (sonic-boom, `sync: false`)",
+    make() {
+      const logger = pino(pinoLikeLoglane);
+      return pinoOnStream(logger, logger[pino.symbols.streamSym]);
+    },
+  },
+  'pino-out-sync': {
+    title: 'pino, loglane-shaped line',
+    group: 'sink',
+    sink: '`pino.destination({ dest: 1, sync: true })` (sonic-boom, one `writeSync` per record)',
+    make() {
+      const stream = pino.destination({ dest: 1, sync: true });
+      return pinoOnStream(pino(pinoLikeLoglane, stream), stream);
     },
   },
 };

@@ -149,6 +149,39 @@ function fillPipe(pipe: { writeFd: number }): number {
   }
 }
 
+describe('FdDestination on a reader that keeps up', () => {
+  it('loses nothing when the reader is late now and then: a full fd is asked again soon, not once per 64 Ki characters', () => {
+    const pipe = blockedPipe();
+    try {
+      const destination = createFdDestination({ fd: pipe.writeFd, maxBufferChars: 1024 * 1024, handleExit: false });
+      const line = `${'x'.repeat(399)}\n`;
+      const lines = 20_000;
+      const parts: string[] = [];
+      let read = 0;
+      const readAll = (): void => {
+        const text = pipe.readAll();
+        parts.push(text);
+        read += text.length;
+      };
+      for (let i = 1; i <= lines; i++) {
+        destination.write(line);
+        // The reader empties the pipe every 100 lines (more than is logged in between), but misses every fifth time.
+        if (i % 100 === 0 && i % 500 !== 0) readAll();
+      }
+      for (let spins = 0; read < lines * line.length && spins < 10_000; spins++) {
+        destination.flushSync(0);
+        readAll();
+      }
+      expect(destination.dropped).toBe(0);
+      expect(read).toBe(lines * line.length);
+      // Every line whole, none glued to a piece of another (the chunks were written in parts).
+      expect(parts.join('') === line.repeat(lines)).toBe(true);
+    } finally {
+      pipe.close();
+    }
+  });
+});
+
 describe('FdDestination on a reader that does not read', () => {
   it('drops and counts lines past maxBufferChars instead of growing', async () => {
     const pipe = blockedPipe();

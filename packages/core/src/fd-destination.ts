@@ -13,6 +13,14 @@ const CHUNK_CHARS = 64 * 1024;
  * next turn: a synchronous loop logging to a fast sink must not fill the queue (issue #8, defect 1).
  */
 const WRITE_THROUGH_CHARS = 4 * CHUNK_CHARS;
+/**
+ * Characters logged between two write-throughs to an fd that was full: an eighth of a pipe buffer,
+ * so a reader that empties the pipe between two of them is offered more than is logged (with one
+ * retry per 64 Ki characters the queue could only stay level, and grew, then dropped, whenever the
+ * reader was a little late). A retry that finds the fd still full is one failed `write(2)` per
+ * about 20 lines.
+ */
+const BLOCKED_RETRY_CHARS = 8 * 1024;
 const RETRY_MS = 10;
 /** How often a failing fd (ENOSPC, EFBIG, EIO) is tried again; until then lines are dropped at once. */
 const PROBE_MS = 1000;
@@ -36,9 +44,13 @@ function errorCode(err: unknown): string | undefined {
 }
 
 /** Lines (whole or partly unwritten) in a chunk's unwritten rest: every line ends in `\n`. */
-function countLines(buffer: Buffer): number {
+function countLines(rest: Buffer | string): number {
   let count = 0;
-  for (let at = buffer.indexOf(NEWLINE); at !== -1; at = buffer.indexOf(NEWLINE, at + 1)) count++;
+  if (typeof rest === 'string') {
+    for (let at = rest.indexOf('\n'); at !== -1; at = rest.indexOf('\n', at + 1)) count++;
+  } else {
+    for (let at = rest.indexOf(NEWLINE); at !== -1; at = rest.indexOf(NEWLINE, at + 1)) count++;
+  }
   return count;
 }
 
@@ -102,8 +114,11 @@ export class FdDestination implements Destination {
   private chunkChars = 0;
   /** Drop reports among the queued items (at most one waits at a time). */
   private queuedReports = 0;
-  /** The chunk being written; the kernel may take it in parts. */
-  private chunk: Buffer | undefined;
+  /**
+   * The chunk being written: the joined text, written as a string (no Buffer made per chunk); once the
+   * kernel has taken only part of it, its bytes, of which `chunkWritten` are written.
+   */
+  private chunk: Buffer | string | undefined;
   /** Bytes of `chunk` written so far. */
   private chunkWritten = 0;
   /** The drop reports inside `chunk`, which are not app lines. */
@@ -115,7 +130,7 @@ export class FdDestination implements Destination {
   private halfLine = false;
   private scheduled = false;
   private retryTimer: NodeJS.Timeout | undefined;
-  /** The last write-through found the fd full: ask it again only after `CHUNK_CHARS` more were logged. */
+  /** The last write-through found the fd full: ask it again only after `BLOCKED_RETRY_CHARS` more were logged. */
   private blocked = false;
   /** Characters logged since the write-through last found the fd full. */
   private offeredSinceBlocked = 0;
@@ -238,13 +253,13 @@ export class FdDestination implements Destination {
 
   /**
    * The queue grew past `writeThroughChars` within one turn: write what the fd takes now. When the
-   * fd was full the last time, it is asked again only after another `CHUNK_CHARS` were logged, so a
-   * blocked reader costs one EAGAIN per 64 Ki characters, not one per line.
+   * fd was full the last time, it is asked again only after another `BLOCKED_RETRY_CHARS` were logged, so a
+   * blocked reader costs one EAGAIN per 8 Ki characters, not one per line.
    */
   private writeThrough(chars: number): void {
     if (this.blocked) {
       this.offeredSinceBlocked += chars;
-      if (this.offeredSinceBlocked < CHUNK_CHARS) return;
+      if (this.offeredSinceBlocked < BLOCKED_RETRY_CHARS) return;
     }
     this.offeredSinceBlocked = 0;
     this.blocked = !this.writeAvailable();
@@ -315,8 +330,8 @@ export class FdDestination implements Destination {
   private discardChunk(): number {
     const chunk = this.chunk;
     if (chunk === undefined) return 0;
-    if (this.chunkWritten > 0 && chunk[this.chunkWritten - 1] !== NEWLINE) this.halfLine = true;
-    let lines = countLines(chunk.subarray(this.chunkWritten));
+    if (typeof chunk !== 'string' && this.chunkWritten > 0 && chunk[this.chunkWritten - 1] !== NEWLINE) this.halfLine = true;
+    let lines = countLines(typeof chunk === 'string' ? chunk : chunk.subarray(this.chunkWritten));
     for (const report of this.chunkReports) {
       if (report.end <= this.chunkWritten) continue;
       lines--;
@@ -390,7 +405,8 @@ export class FdDestination implements Destination {
       }
       let written: number;
       try {
-        written = writeSync(this.fd, chunk, this.chunkWritten, chunk.length - this.chunkWritten);
+        written =
+          typeof chunk === 'string' ? writeSync(this.fd, chunk) : writeSync(this.fd, chunk, this.chunkWritten, chunk.length - this.chunkWritten);
       } catch (err) {
         const code = errorCode(err) ?? String(err);
         if (code === 'EAGAIN' || code === 'EWOULDBLOCK') return false;
@@ -399,15 +415,28 @@ export class FdDestination implements Destination {
       }
       // No progress without an error: treat it as a full fd, never as a reason to spin.
       if (written <= 0) return false;
-      this.chunkWritten += written;
-      if (this.chunkWritten >= chunk.length) {
-        this.chunk = undefined;
-        this.chunkWritten = 0;
-        this.chunkReports = [];
-        this.queuedChars -= this.chunkChars;
-        this.chunkChars = 0;
+      if (typeof chunk === 'string') {
+        if (written < chunk.length * 3 && written < Buffer.byteLength(chunk)) {
+          // The kernel took part of it: keep the bytes, to write the rest from where it stopped.
+          this.chunk = Buffer.from(chunk);
+          this.chunkWritten = written;
+          continue;
+        }
+        this.endChunk();
+        continue;
       }
+      this.chunkWritten += written;
+      if (this.chunkWritten >= chunk.length) this.endChunk();
     }
+  }
+
+  /** The whole chunk was written. */
+  private endChunk(): void {
+    this.chunk = undefined;
+    this.chunkWritten = 0;
+    this.chunkReports = [];
+    this.queuedChars -= this.chunkChars;
+    this.chunkChars = 0;
   }
 
   /** Ends the half line a failed write left: true when written, false when the fd is full, undefined when it failed. */
@@ -478,7 +507,7 @@ export class FdDestination implements Destination {
   }
 
   /** Takes queued items up to about `CHUNK_CHARS` (at least one) into `chunk`. */
-  private takeChunk(): Buffer {
+  private takeChunk(): string {
     const queue = this.queue;
     const start = this.first;
     let end = start;
@@ -522,11 +551,10 @@ export class FdDestination implements Destination {
       for (let i = start; i < end; i++) queue[i] = '';
       this.first = end;
     }
-    const chunk = Buffer.from(text);
-    this.chunk = chunk;
+    this.chunk = text;
     this.chunkWritten = 0;
     this.chunkReports = chunkReports;
-    return chunk;
+    return text;
   }
 }
 
