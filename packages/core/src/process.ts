@@ -1,7 +1,8 @@
 // Process-wide state, in one place: the settings the application gives `configureProcess`, the shared
 // stdout destination, the exit and signal hooks, the uncaught-exception reporter, the test capture
 // sink and the trace-context storage. Shared by the CommonJS and ESM builds through `Symbol.for` keys
-// on globalThis; nothing else in core reads globalThis.
+// on globalThis; nothing else in core keeps state there (otel.ts only reads OpenTelemetry's own
+// registry, testing/jest.ts Jest's globals).
 
 import type { Destination, DestinationOptions, DropReporter, LineSink } from './destination.js';
 import { FdDestination, noteOnStderr } from './fd-destination.js';
