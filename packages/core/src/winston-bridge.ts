@@ -49,6 +49,15 @@ export class WinstonBridge {
       enumerable: true,
       configurable: true,
     });
+    // `logger.winston.silent = true` (winston's way to mute a logger in tests) mutes the facade too.
+    Object.defineProperty(this.winston, 'silent', {
+      get: () => gate.silent,
+      set: (silent: unknown) => {
+        gate.silent = silent;
+      },
+      enumerable: true,
+      configurable: true,
+    });
     this.instrumentation = instrumentationTransports(this.winston, own);
     this.trackTransports(own);
   }
