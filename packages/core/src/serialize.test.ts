@@ -388,6 +388,17 @@ describe('budget', () => {
     expect(encoder.encode({ a: undefined, b: () => 1, c: 1 }, 1000)).toEqual({ text: '{"c":1}', truncated: false });
   });
 
+  it('never writes one key twice in an object: redacted token keys, and Map keys equal as text (review of issue #8)', () => {
+    // Before: `{"[REDACTED]":1,"[REDACTED]":2}` and `{"1":"a","1":"b"}`, on the line itself with nestedMeta.
+    const jwt = (signature: string): string => `eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1c2VyLTQyIn0.${signature}`;
+    const out = encoder.encode(
+      { q: { [jwt('aaaa')]: 1, [jwt('bbbb')]: 2, '[REDACTED] (2)': 3 }, m: new Map<unknown, string>([[1, 'a'], ['1', 'b'], [{}, 'c'], [{}, 'd']]) },
+      4000,
+    );
+    expect(out.text).toBe('{"q":{"[REDACTED]":1,"[REDACTED] (2)":2,"[REDACTED] (2) (2)":3},"m":{"1":"a","1 (2)":"b","{}":"c","{} (2)":"d"}}');
+    expect(out.text).not.toContain('aaaa');
+  });
+
   it('writes a Map key that is an object bounded and redacted, and redacts token-shaped keys', () => {
     const hugeKey = { password: 'hunter2', list: Array.from({ length: 100_000 }, (_, i) => i) };
     const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1c2VyLTQyIn0.c2lnbmF0dXJlLXBhcnQ';

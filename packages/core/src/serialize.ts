@@ -260,16 +260,16 @@ class Walk {
       keys = Object.keys(obj);
     } catch (err) {
       this.push('{');
-      this.member(true, '[keys]', `[Threw: ${messageOf(err)}]`, depth, paths);
+      this.member(newMembers(), '[keys]', `[Threw: ${messageOf(err)}]`, depth, paths);
       this.push('}');
       return;
     }
     this.push('{');
-    let first = true;
+    const members = newMembers();
     for (let index = 0; index < keys.length && !this.stopped && !this.spent(); index++) {
       const key = keys[index] as string;
       // Read only a key that is wanted (not redacted, budget left), so an unwanted getter never runs.
-      first = this.member(first, key, this.isRedacted(key, paths) ? REDACTED : readProperty(obj, key), depth, paths);
+      this.member(members, key, this.isRedacted(key, paths) ? REDACTED : readProperty(obj, key), depth, paths);
     }
     this.push('}');
   }
@@ -280,11 +280,11 @@ class Walk {
    */
   private map(map: Map<unknown, unknown>, depth: number, paths: PathNode[] | undefined): void {
     this.push('{');
-    let first = true;
+    const members = newMembers();
     for (const [rawKey, value] of map) {
       if (this.stopped || this.spent()) break;
       const key = typeof rawKey === 'string' ? rawKey : this.keyOf(rawKey);
-      first = this.member(first, key, this.isRedacted(key, paths) ? REDACTED : value, depth, paths);
+      this.member(members, key, this.isRedacted(key, paths) ? REDACTED : value, depth, paths);
     }
     this.push('}');
   }
@@ -317,22 +317,27 @@ class Walk {
 
   /**
    * Writes `"key":value` (the censor for `REDACTED`) after a comma unless it is the object's first
-   * member; a value with no JSON form is left out, like JSON.stringify does. Returns whether the object
-   * still has no member written. The key is redacted like any text (a Map keyed by tokens) and cut to
-   * the budget left.
+   * member; a value with no JSON form is left out, like JSON.stringify does. The key is redacted like
+   * any text (a Map keyed by tokens) and cut to the budget left; a name already written in this object
+   * (two token keys both `[REDACTED]`, a Map's `1` and `'1'`) gets a number, so no key is written twice.
    */
-  private member(first: boolean, key: string, value: unknown, depth: number, paths: PathNode[] | undefined): boolean {
-    if (value !== REDACTED && (value === undefined || typeof value === 'function' || typeof value === 'symbol')) return first;
+  private member(members: Members, key: string, value: unknown, depth: number, paths: PathNode[] | undefined): void {
+    if (value !== REDACTED && (value === undefined || typeof value === 'function' || typeof value === 'symbol')) return;
     const room = Math.max(this.maxChars - this.length, 0);
-    const name = key.length < 12 ? key : redactAndCut(this.redactor, key, room);
-    this.push(first ? JSON.stringify(name) + ':' : ',' + JSON.stringify(name) + ':');
+    let name = key.length < 12 ? key : redactAndCut(this.redactor, key, room);
+    if (members.names.has(name)) {
+      let n = 2;
+      while (members.names.has(`${name} (${n})`)) n++;
+      name = `${name} (${n})`;
+    }
+    members.names.add(name);
+    this.push(members.names.size === 1 ? JSON.stringify(name) + ':' : ',' + JSON.stringify(name) + ':');
     if (name.length < key.length && name.length >= room) {
       this.stopped = true;
-      return false;
+      return;
     }
     if (value === REDACTED || (typeof value === 'string' && this.redactor.isCredentialUnder(key, value))) this.string(this.redactor.censor);
     else this.value(value, depth + 1, paths && stepPaths(paths, key));
-    return false;
   }
 
   private error(err: Error, depth: number, paths: PathNode[] | undefined): void {
@@ -344,13 +349,22 @@ class Walk {
       ['stack', described.errorStack],
     ];
     this.push('{');
-    let first = true;
+    const members = newMembers();
     for (const [key, value] of fields) {
       if (this.stopped) break;
-      first = this.member(first, key, this.isRedacted(key, paths) ? REDACTED : value, depth, paths);
+      this.member(members, key, this.isRedacted(key, paths) ? REDACTED : value, depth, paths);
     }
     this.push('}');
   }
+}
+
+/** The names written so far in one object being walked (its first member is written without a comma). */
+interface Members {
+  readonly names: Set<string>;
+}
+
+function newMembers(): Members {
+  return { names: new Set() };
 }
 
 /** Error fields of a record, all strings. */
