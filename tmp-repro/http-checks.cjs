@@ -4,7 +4,6 @@ const req_ = createRequire(require('node:path').resolve(__dirname, '../packages/
 const express = req_('express');
 const http = require('node:http');
 const { loglane } = req_('@loglane/express');
-const { captureRecords } = (() => { try { return req_('@loglane/core/testing'); } catch { return {}; } })();
 const lines = [];
 const { middleware, errorHandler, logger } = loglane({ label: 't', destination: { write: (l) => lines.push(l) } });
 const app = express();
@@ -20,7 +19,7 @@ app.post('/upload', (req, res, next) => {
   req.on('aborted', () => { res.status(400); next(new Error('upload aborted')); });
 });
 app.use(errorHandler);
-app.use((err, req, res, next) => { if (!res.headersSent) res.status(res.statusCode >= 400 ? res.statusCode : 500).end(); });
+app.use((err, req, res, _next) => { if (!res.headersSent) res.status(res.statusCode >= 400 ? res.statusCode : 500).end(); });
 const server = app.listen(0, async () => {
   const port = server.address().port;
   const get = (p) => new Promise((r) => http.get({ port, path: p }, (res) => { res.resume(); res.on('end', r); }));

@@ -5,7 +5,6 @@ const lines = [];
 const logger = createLogger({ destination: { write: (l) => lines.push(l) } });
 logger.write({ level: 'error', context: 'x', message: 'failed', error: { password: { value: 'hunter2' }, tokens: ['s3cr3t-t0ken'], apiKey: ['k-123'] } });
 console.log(lines.at(-1));
-try { JSON.parse('x') } catch {}
 logger.error('caught', { password: ['hunter2'] });
 console.log(lines.at(-1));
 const big = { items: Array.from({ length: 1e6 }, (_, i) => ({ id: i, name: 'item ' + i })) };
