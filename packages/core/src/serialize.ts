@@ -369,9 +369,13 @@ function newMembers(): Members {
 
 /** Error fields of a record, all strings. */
 export interface ErrorFields {
+  /** The error's `name` (`TypeError`), or the type of a thrown non-error (`string`, `object`). */
   errorType: string;
+  /** The error's `message`, or the thrown value itself as text. */
   errorMessage: string;
+  /** `err.code` as a string, when it is a string or a number (`ECONNRESET`, `404`). */
   errorCode?: string;
+  /** The stack, with `[cause]` and AggregateError `[errors]` members appended the way Node prints them. */
   errorStack?: string;
 }
 
