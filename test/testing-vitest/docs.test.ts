@@ -16,7 +16,7 @@ import {
 } from '@loglane/core/testing';
 import request from 'supertest';
 import { afterEach, expect, it } from 'vitest';
-import { getCaptureSink } from '../../packages/core/src/destination.js';
+import { getCaptureSink } from '../../packages/core/src/process.js';
 
 const page = readFileSync(join(__dirname, '../../docs/testing.md'), 'utf8');
 

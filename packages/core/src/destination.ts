@@ -57,7 +57,3 @@ export interface DestinationOptions {
  * `cause` says why in words, with the errno when a write failed ("writing to fd 1 failed (EFBIG)").
  */
 export type DropReporter = (dropped: number, cause: string) => string;
-
-// The capture holder moved to process.ts with the rest of the process-wide state; kept reachable here
-// for the testing helpers that import it from this module.
-export { getCaptureSink, setCaptureSink } from './process.js';

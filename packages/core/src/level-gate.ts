@@ -1,5 +1,5 @@
 // The one level of a logger family: the facade, `logger.winston` and the transports that have no
-// level of their own all read it here, so setting it anywhere sets it everywhere.
+// level of their own all read it here (and winston's `silent`), so setting it anywhere sets it everywhere.
 
 import { LEVEL_RANK, LEVELS, type LogLevel, isLogLevel } from './schema.js';
 
@@ -30,9 +30,10 @@ export function unknownLevelError(value: unknown): TypeError {
 
 /** The least severe level a root logger and its children write, with its rank for the hot path. */
 export class LevelGate {
-  /** `LEVEL_RANK` of `level`: a call at a greater rank writes nothing. */
+  /** `LEVEL_RANK` of `level` (`-1` while silent): a call at a greater rank writes nothing. */
   rank: number;
   private current: LogLevel;
+  private muted = false;
 
   constructor(level: LogLevel) {
     this.current = level;
@@ -48,6 +49,16 @@ export class LevelGate {
     const level = toLogLevel(value);
     if (level === undefined) throw unknownLevelError(value);
     this.current = level;
-    this.rank = LEVEL_RANK[level];
+    this.rank = this.muted ? -1 : LEVEL_RANK[level];
+  }
+
+  /** Nothing is written while true: winston's `logger.winston.silent`, read by the facade too. */
+  get silent(): boolean {
+    return this.muted;
+  }
+
+  set silent(silent: unknown) {
+    this.muted = Boolean(silent);
+    this.rank = this.muted ? -1 : LEVEL_RANK[this.current];
   }
 }

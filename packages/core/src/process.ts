@@ -1,7 +1,8 @@
 // Process-wide state, in one place: the settings the application gives `configureProcess`, the shared
 // stdout destination, the exit and signal hooks, the uncaught-exception reporter, the test capture
 // sink and the trace-context storage. Shared by the CommonJS and ESM builds through `Symbol.for` keys
-// on globalThis; nothing else in core reads globalThis.
+// on globalThis; nothing else in core keeps state there (otel.ts only reads OpenTelemetry's own
+// registry, testing/jest.ts Jest's globals).
 
 import type { Destination, DestinationOptions, DropReporter, LineSink } from './destination.js';
 import { FdDestination, noteOnStderr } from './fd-destination.js';
@@ -278,8 +279,8 @@ const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
  *   written synchronously;
  * - the uncaught-exception monitor (`installMonitor`);
  * - SIGTERM/SIGINT/SIGHUP: when no other listener handles the signal, flush, drop the rest, and
- *   re-raise it so the process ends the way it would have; when the app handles it, do nothing (its
- *   shutdown runs, and `exit` flushes).
+ *   re-raise it so the process ends the way it would have; when another listener does, flush within
+ *   the deadline and leave the decision to it (the app's shutdown runs, and `exit` flushes).
  */
 function installExitHooks(s: ProcessState): void {
   installMonitor(s);
@@ -301,7 +302,19 @@ function installSignalHook(s: ProcessState, signal: (typeof SIGNALS)[number]): v
   let removedThisEmit = 0;
   const onSignal = (): void => {
     const others = process.listeners(signal).filter((listener) => listener !== onSignal).length + removedThisEmit;
-    if (others > 0) return;
+    if (others > 0) {
+      // Another listener decides. Flush within the exit deadline, then step aside for the rest of this
+      // emit: a listener that re-raises the signal only when it is alone (signal-exit, loaded by execa,
+      // tsx, write-file-atomic, …) must not take loglane for the app's handler, or each sees the other,
+      // neither re-raises, and SIGTERM no longer ends the process. Back on the next microtask, unless
+      // the process was ended by then.
+      eachMember(s, (m) => m.idleFlush());
+      process.removeListener(signal, onSignal);
+      queueMicrotask(() => {
+        if (!process.listeners(signal).includes(onSignal)) process.prependListener(signal, onSignal);
+      });
+      return;
+    }
     eachMember(s, (m) => m.endFlush(true));
     process.removeListener(signal, onSignal);
     process.kill(process.pid, signal);

@@ -72,7 +72,9 @@ export function prepareDraft(draft: RecordDraft, values: ValueEncoder, maxChars:
     }
   }
   let fields = draft.fields;
-  if (error !== undefined) fields = { ...fields, ...describeError(error) };
+  // A thrown object that is not an Error (`throw { status, body }`, a plain-object `cause`) is
+  // written like metadata: bounded by the cap and redacted by key, never raw JSON.stringify output.
+  if (error !== undefined) fields = { ...fields, ...describeError(error, (value) => thrownText(value, values, maxChars)) };
   // An object message is encoded like metadata (redacted, bounded, never throwing), not with JSON.stringify.
   const raw = draft.message;
   if (typeof raw === 'object' && raw !== null) {
@@ -81,6 +83,10 @@ export function prepareDraft(draft: RecordDraft, values: ValueEncoder, maxChars:
   }
   const message = typeof raw === 'string' ? raw : stringOf(raw);
   return { message, messageCut: false, fields, meta, skipMetaKey };
+}
+
+function thrownText(value: unknown, values: ValueEncoder, maxChars: number): string {
+  return typeof value === 'object' && value !== null ? values.encode(value, maxChars).text : stringOf(value);
 }
 
 /** `value instanceof JsonText`, false when a Proxy's `getPrototypeOf` trap throws. */

@@ -277,3 +277,37 @@ describe('work bounded by the text, for hostile text', () => {
     expect(r.redactString(`x eyJ${'eyJ'.repeat(10)}.abcd.sig and id0eyJhbGciOi.eyJzdWIi.c2ln`)).toBe('x [REDACTED] and id0[REDACTED]');
   });
 });
+
+describe('siblings of issue #8 defect 14 found in review', () => {
+  const r = new Redactor();
+
+  it('redacts short secret names as the last word of a key, camelCase or separated, and plurals of exact names', () => {
+    for (const key of ['DB_PASS', 'adminPass', 'userPin', 'new_pin', 'customer_ssn', 'customerSSN', 'payoutIban', 'cards', 'ssns', 'ibans', 'pins']) {
+      expect(r.isSensitiveKey(key), key).toBe(true);
+    }
+    // Look-alikes stay: the name must be a word of its own.
+    for (const key of ['bypass', 'compass', 'spinner', 'pinned', 'opinion', 'ssid', 'wifi_ssid', 'passage', 'passenger', 'sessionCount']) {
+      expect(r.isSensitiveKey(key), key).toBe(false);
+    }
+    const record = encode({ meta: { DB_PASS: 'S3cret-a', userPin: '4821', customerSSN: '078-05-1120', payoutIban: 'DE89370400440532013000', cards: ['4111111111111111'] } });
+    expect(JSON.stringify(record)).not.toMatch(/S3cret-a|4821|078-05|DE8937|4111/);
+  });
+
+  it('redacts an object or array value of a sensitive key in JSON quoted in text, single or double encoded', () => {
+    const inner = JSON.stringify({ credentials: { user: 'ann', value: 'S3CRET-1' }, tokens: ['S3CRET-2'], ok: false, q: 'a"b' });
+    expect(r.redactString(`upstream said ${inner}`)).toBe('upstream said {"credentials":"[REDACTED]","tokens":"[REDACTED]","ok":false,"q":"a\\"b"}');
+    const double = JSON.stringify(`upstream said ${inner}`);
+    const redacted = r.redactString(double);
+    expect(redacted).not.toMatch(/S3CRET/);
+    expect(JSON.parse(JSON.parse(redacted as string).slice('upstream said '.length) as string)).toEqual({ credentials: '[REDACTED]', tokens: '[REDACTED]', ok: false, q: 'a"b' });
+    // A value cut before its closing bracket is redacted to the end.
+    expect(r.redactString('body {"password": {"v": "S3CRET-3')).toBe('body {"password": "[REDACTED]"');
+  });
+
+  it('redacts a URL password holding an unencoded @ up to the last @, also when the text is cut inside it', () => {
+    expect(r.redactString('connecting to postgres://app:p@ss-S3cret@db.internal:5432/orders')).toBe('connecting to postgres://app:[REDACTED]@db.internal:5432/orders');
+    // Never past a quote: a URL inside JSON text does not take the next field with it.
+    expect(r.redactString('{"url":"http://a:b@c","mail":"x@y.com"}')).toBe('{"url":"http://a:[REDACTED]@c","mail":"x@y.com"}');
+    expect(r.redactCutEnd('postgres://app:[REDACTED]@ss-S3c')).toBe('postgres://app:[REDACTED]@[REDACTED]');
+  });
+});

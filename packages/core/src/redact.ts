@@ -67,9 +67,13 @@ const NOT_SENSITIVE = new Set([
 const PARAMETER_KEYS = new Set(['code', 'key']);
 /** A random-looking string: 16+ characters of the token68 alphabet with a digit and a lower-case letter. */
 const CREDENTIAL_VALUE = /^(?=[^]*\d)(?=[^]*[a-z])[A-Za-z0-9._~+/=-]{16,}$/;
-/** `sid` as a word of its own (`connect.sid`, `userSid`), not the end of a word (`ssid` of a Wi-Fi network). */
-const SID_WORD = /(?:^|[^a-z0-9])sid$/i;
-const SID_CAMEL = /[a-z0-9]Sid$/;
+/**
+ * Short secret names as the last word of a key (`connect.sid`, `userSid`, `DB_PASS`, `newPin`,
+ * `customer_ssn`, `payoutIban`, plural too), not as the end of a longer word (`ssid` of a Wi-Fi
+ * network, `bypass`, `compass`): too short to be caught inside any key, so a word of their own.
+ */
+const SHORT_NAME_WORD = /(?:^|[^a-z0-9])(?:sid|pass|pin|ssn|iban)s?$/i;
+const SHORT_NAME_CAMEL = /[a-z0-9](?:Sid|SID|Pass|PASS|Pin|PIN|Ssn|SSN|Iban|IBAN)s?$/;
 /** `x-pin`, `x_session`: a header-style `x-` prefix in front of a sensitive name. */
 const X_PREFIX = /^x[-_]/i;
 /** Keys longer than this are not field names: their values are redacted rather than the whole key scanned. */
@@ -89,12 +93,21 @@ const PROSE_WORDS = new Set([
   'must', 'and', 'or', 'of', 'the', 'a', 'an', 'for', 'in', 'on', 'with', 'to', 'from', 'only', 'has', 'have',
   'but', 'if', 'when', 'then', 'as', 'by', 'at', 'be', 'no', 'access', 'login', 'mode', 'support', 'supported',
 ]);
-/** The password of a URL's user information: `postgres://app:s3cret@db/x`. */
-const URL_PASSWORD = /(:\/\/[^\s/?#@:]*:)([^\s/?#@]+)@/g;
+/**
+ * The password of a URL's user information: `postgres://app:s3cret@db/x`, up to the last `@` before
+ * the path, as URL parsers read it (`app:p@ss@db`: the password is `p@ss`, not `p`); never past a
+ * quote, so a URL inside JSON text does not take the next field with it.
+ */
+const URL_PASSWORD = /(:\/\/[^\s/?#@:"'<>\\]*:)([^\s/?#"'<>\\]+)@/g;
 /** A scheme right before a cut credential: `… Bearer ` + `abc` (the rest was cut). */
 const SCHEME_BEFORE = /\b(?:bearer|basic)\s+$/i;
 /** The user name of a URL right before a cut password: `postgres://app:` + `s3c` (the rest was cut). */
 const USER_BEFORE = /:\/\/[^\s/?#@:]*:$/;
+/**
+ * A URL's user information right before a cut run: `postgres://app:p@` + `ss…` (an unencoded `@` in
+ * the password; the run may be more of the password or the host, which cannot be told apart at the cut).
+ */
+const PASSWORD_BEFORE = /:\/\/[^\s/?#@:"'<>\\]*:[^\s/?#"'<>\\]*@$/;
 /** A scheme percent- or plus-encoded inside a run of URL text: `q=Bearer%20abc`. */
 const ENCODED_SCHEME = /(?:bearer|basic)(?:%20|\+)+/i;
 // A key=value pair in a query string or a form body (the whole text is one).
@@ -105,6 +118,10 @@ const FORM_PAIR = /(^|[?&;])([^&;=]+)=([^&;#]*)/g;
  */
 const QUOTE_COLON = /"\s?:/;
 const QUOTED_PAIR = /"((?:[^"\\]|\\.){1,256})"(\s*:\s*)("(?:[^"\\]|\\.)*"?|[-+.\w]+)/g;
+/** A `"key":` followed by an object or array value, in text. */
+const QUOTED_COMPOSITE = /"((?:[^"\\]|\\.){1,256})"\s*:\s*[{[]/g;
+/** The same in JSON inside a JSON string (`\"key\":{`). */
+const ESCAPED_COMPOSITE = /\\"([^"\\]{1,256})\\"\s*:\s*[{[]/g;
 /** The same pair in JSON that is itself inside a JSON string (`\"key\":\"value\"`): double-encoded bodies. */
 const ESCAPED_PAIR = /\\"([^"\\]{1,256})\\"(\s*:\s*)(\\"(?:[^"\\]|\\[^"])*(?:\\"|\\?$)|[-+.\w]+)/g;
 
@@ -162,7 +179,7 @@ export class Redactor {
     const sensitive =
       this.matches(normaliseKey(key)) ||
       (X_PREFIX.test(key) && this.matches(normaliseKey(key.slice(2)))) ||
-      (this.defaults && (SID_WORD.test(key) || SID_CAMEL.test(key)));
+      (this.defaults && (SHORT_NAME_WORD.test(key) || SHORT_NAME_CAMEL.test(key)));
     // Keys come from clients: bound the cache so that random keys cannot grow it.
     if (this.keyCache.size >= KEY_CACHE_LIMIT) this.keyCache.clear();
     this.keyCache.set(key, sensitive);
@@ -188,10 +205,10 @@ export class Redactor {
 
   private matches(norm: string): boolean {
     if (norm.length === 0 || NOT_SENSITIVE.has(norm)) return false;
-    if (this.exact.has(norm)) return true;
-    for (const c of this.contained) if (norm.includes(c)) return true;
-    // Plurals too: `refresh_tokens`, `recovery_codes`, `sessionIds`.
+    // Plurals too: `cards`, `ssns`, `refresh_tokens`, `recovery_codes`, `sessionIds`.
     const singular = norm.endsWith('s') ? norm.slice(0, -1) : norm;
+    if (this.exact.has(norm) || this.exact.has(singular)) return true;
+    for (const c of this.contained) if (norm.includes(c)) return true;
     for (const s of this.suffixes) if (norm.endsWith(s) || singular.endsWith(s)) return true;
     return false;
   }
@@ -210,8 +227,12 @@ export class Redactor {
     if (!pairs && !quoted && (value.length < 12 || value.indexOf('@') === -1) && !this.mayHoldToken(value)) return value;
     let out = pairs ? this.redactPairs(value) : value;
     if (quoted && QUOTE_COLON.test(out)) {
+      out = this.redactQuotedComposites(out, QUOTED_COMPOSITE, false);
       out = out.replace(QUOTED_PAIR, this.replaceQuotedPair);
-      if (out.indexOf('\\":') !== -1) out = out.replace(ESCAPED_PAIR, this.replaceEscapedPair);
+      if (out.indexOf('\\":') !== -1) {
+        out = this.redactQuotedComposites(out, ESCAPED_COMPOSITE, true);
+        out = out.replace(ESCAPED_PAIR, this.replaceEscapedPair);
+      }
     }
     return this.redactShapes(out);
   }
@@ -265,6 +286,27 @@ export class Redactor {
         }
       }
       eq = text.indexOf('=', end);
+    }
+    return last === 0 ? text : out + text.slice(last);
+  }
+
+  /**
+   * The object or array value of a sensitive `"key":` in text (an error message quoting a body:
+   * `{"password":{"value":"…"}}`, `{"tokens":["…"]}`), to its closing bracket: `QUOTED_PAIR` takes
+   * only string and scalar values, and the keys inside such a value are not sensitive themselves.
+   */
+  private redactQuotedComposites(text: string, pattern: RegExp, escaped: boolean): string {
+    let out = '';
+    let last = 0;
+    pattern.lastIndex = 0;
+    for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
+      const open = match.index + match[0].length - 1;
+      const key = match[1] ?? '';
+      if (!this.isSensitiveKey(escaped ? key : keyText(`"${key}"`))) continue;
+      const end = escaped ? endOfEscapedComposite(text, open) : endOfComposite(text, open);
+      out += text.slice(last, open) + (escaped ? `\\"${this.censor}\\"` : `"${this.censor}"`);
+      last = end;
+      pattern.lastIndex = end;
     }
     return last === 0 ? text : out + text.slice(last);
   }
@@ -324,7 +366,7 @@ export class Redactor {
     if (encoded && (from === -1 || start + encoded.index + encoded[0].length < from)) from = start + encoded.index + encoded[0].length;
     if (from === -1) {
       const before = text.slice(Math.max(0, start - 256), start);
-      if (SCHEME_BEFORE.test(before) || USER_BEFORE.test(before)) from = start;
+      if (SCHEME_BEFORE.test(before) || USER_BEFORE.test(before) || PASSWORD_BEFORE.test(before)) from = start;
     }
     if (from === -1 || from === end) return text;
     return text.slice(0, from) + this.censor + text.slice(end);
@@ -486,6 +528,31 @@ function endOfComposite(text: string, start: number): number {
     const c = text.charCodeAt(i);
     if (inString) {
       if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) depth++;
+    else if (c === 0x7d || c === 0x5d) {
+      depth--;
+      if (depth === 0) return i + 1;
+    }
+  }
+  return text.length;
+}
+
+/**
+ * `endOfComposite` for JSON that is itself inside a JSON string (`{\"a\":[\"x\"]}`): each `\\x` of
+ * the text is one character of the inner JSON, read as such.
+ */
+function endOfEscapedComposite(text: string, start: number): number {
+  let depth = 0;
+  let inString = false;
+  let escapedInner = false;
+  for (let i = start; i < text.length; i++) {
+    let c = text.charCodeAt(i);
+    if (c === 0x5c) c = text.charCodeAt(++i); // `\"` is an inner quote, `\\` an inner backslash
+    if (inString) {
+      if (escapedInner) escapedInner = false;
+      else if (c === 0x5c) escapedInner = true;
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x7b || c === 0x5b) depth++;

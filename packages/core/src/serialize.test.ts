@@ -166,6 +166,29 @@ describe('values that throw', () => {
     for (const line of lines) expect(() => JSON.parse(line) as unknown).not.toThrow();
   });
 
+  it('writes a Date subclass and a typed array subclass as valid JSON, whatever they say of themselves (review of issue #8)', () => {
+    // The subclass's own toISOString and constructor name went onto the line unquoted: `"when":"a"b"`.
+    class OddDate extends Date {
+      override toISOString(): string {
+        return 'a"b';
+      }
+    }
+    class OddBytes extends Uint8Array {}
+    Object.defineProperty(OddBytes, 'name', { value: 'x"},"level":"fatal' });
+    const date = new OddDate(0);
+    const { lines, logger } = capture();
+    logger.info('m', { when: date, data: new OddBytes(3) });
+    logger.info('m', { when: date });
+    const record = JSON.parse(lines[0] ?? '') as Record<string, unknown>;
+    expect(record.when).toBe('1970-01-01T00:00:00.000Z');
+    expect(record.data).toBe('[x"},"level":"fatal 3 bytes]');
+    expect(record.level).toBe('info');
+    expect(() => JSON.parse(lines[1] ?? '') as unknown).not.toThrow();
+    const nested = capture({ nestedMeta: true });
+    nested.logger.info('m', { when: date, data: new OddBytes(3) });
+    expect(JSON.parse(nested.lines[0] ?? '')).toMatchObject({ when: '1970-01-01T00:00:00.000Z', level: 'info' });
+  });
+
   it('survives a Date-shaped object that is not a Date', () => {
     expect(encoded({ d: Object.create(Date.prototype) as object })).toEqual({ d: '[Threw: this is not a Date object.]' });
   });
@@ -189,6 +212,27 @@ describe('errors', () => {
     expect(stack).toContain('[errors]: TypeError: first');
     expect(stack).toContain('[errors]: second');
     expect(stack).toContain('[cause]: timeout');
+  });
+
+  it('writes a thrown object that is not an Error bounded and redacted by key, never as raw JSON (review of issue #8)', () => {
+    // `throw { … }`, `next({ … })`, a plain-object `cause`: errorMessage was JSON.stringify of the whole
+    // value, so secrets nested under a sensitive key (or in an array under one) were written, unbounded.
+    const thrown = { status: 401, password: { value: 'hunter2' }, tokens: ['s3cr3t-t0ken'], apiKey: ['k-123'] };
+    const { lines, logger } = capture();
+    logger.write({ level: 'error', context: 'x', message: 'failed', error: thrown });
+    logger.error('wrapped', new Error('outer', { cause: thrown }));
+    logger.write({ level: 'error', context: 'x', message: 'many', error: { items: Array.from({ length: 200_000 }, (_, i) => ({ id: i })) } });
+    for (const line of lines) {
+      expect(line).not.toMatch(/hunter2|s3cr3t|k-123/);
+      expect(line.length).toBeLessThan(16_000);
+    }
+    const first = JSON.parse(lines[0] ?? '') as Record<string, unknown>;
+    expect(first).toMatchObject({ errorType: 'object' });
+    expect(JSON.parse(first.errorMessage as string)).toEqual({ status: 401, password: '[REDACTED]', tokens: '[REDACTED]', apiKey: '[REDACTED]' });
+    expect((JSON.parse(lines[1] ?? '') as { errorStack: string }).errorStack).toContain('[cause]: {"status":401,"password":"[REDACTED]"');
+    // Called directly, describeError bounds and redacts with the default rules.
+    expect(describeError(thrown).errorMessage).not.toContain('hunter2');
+    expect(describeError('plain text').errorMessage).toBe('plain text');
   });
 
   it('stops at a cause cycle and at depth 5', () => {
@@ -316,6 +360,43 @@ describe('budget', () => {
     const set2 = counting(new Set(set));
     encoder.encode(set2.collection, 1000);
     expect(set2.pulled()).toBeLessThan(200);
+  });
+
+  it('stops a Map or object whose members are all left out (undefined, functions) at the budget too (review of issue #8)', () => {
+    // A member with no JSON form writes nothing, so the output budget never ran out: a Map of a million
+    // `undefined` values was walked to its end (1.4 s per record).
+    const map = new Map<string, unknown>();
+    for (let i = 0; i < 100_000; i++) map.set(`k${i}`, i % 2 === 0 ? undefined : () => i);
+    const m = counting(map as unknown as Map<string, number>);
+    const out = encoder.encode({ m: m.collection }, 1000);
+    expect(out.truncated).toBe(true);
+    expect(m.pulled()).toBeLessThanOrEqual(250);
+    let reads = 0;
+    const wide: Record<string, unknown> = {};
+    for (let i = 0; i < 10_000; i++) {
+      Object.defineProperty(wide, `k${i}`, {
+        enumerable: true,
+        get: () => {
+          reads++;
+          return undefined;
+        },
+      });
+    }
+    expect(encoder.encode(wide, 1000).truncated).toBe(true);
+    expect(reads).toBeLessThanOrEqual(250);
+    // A small object of left-out members is written whole, as before.
+    expect(encoder.encode({ a: undefined, b: () => 1, c: 1 }, 1000)).toEqual({ text: '{"c":1}', truncated: false });
+  });
+
+  it('never writes one key twice in an object: redacted token keys, and Map keys equal as text (review of issue #8)', () => {
+    // Before: `{"[REDACTED]":1,"[REDACTED]":2}` and `{"1":"a","1":"b"}`, on the line itself with nestedMeta.
+    const jwt = (signature: string): string => `eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1c2VyLTQyIn0.${signature}`;
+    const out = encoder.encode(
+      { q: { [jwt('aaaa')]: 1, [jwt('bbbb')]: 2, '[REDACTED] (2)': 3 }, m: new Map<unknown, string>([[1, 'a'], ['1', 'b'], [{}, 'c'], [{}, 'd']]) },
+      4000,
+    );
+    expect(out.text).toBe('{"q":{"[REDACTED]":1,"[REDACTED] (2)":2,"[REDACTED] (2) (2)":3},"m":{"1":"a","1 (2)":"b","{}":"c","{} (2)":"d"}}');
+    expect(out.text).not.toContain('aaaa');
   });
 
   it('writes a Map key that is an object bounded and redacted, and redacts token-shaped keys', () => {

@@ -2,7 +2,7 @@
 // structures, BigInt, Buffers, Errors (with cause), throwing getters and toJSON, Proxies, Maps, Sets.
 // The walk stops as soon as its character budget is spent, so a 10 MB body costs no more than its cap.
 
-import { type PathNode, type Redactor, stepPaths } from './redact.js';
+import { type PathNode, Redactor, stepPaths } from './redact.js';
 
 /** Appended to text that was cut at its budget. */
 export const CUT_MARKER = '…[truncated]';
@@ -11,6 +11,8 @@ const MAX_DEPTH = 12;
 const MAX_CAUSE_DEPTH = 5;
 /** Budget of the text written for a Map key that is not a string (an object key). */
 const MAX_MAP_KEY_CHARS = 256;
+/** The fewest characters a written object member takes (`"":0`). */
+const MIN_MEMBER_CHARS = 4;
 /** Stands for a value that is redacted by its key (never read, never walked). */
 const REDACTED: unique symbol = Symbol('redacted');
 
@@ -98,6 +100,11 @@ class Walk {
   private stopped = false;
   private truncated = false;
   private readonly ancestors: object[] = [];
+  /**
+   * Members of Maps and objects visited, written or not: one left out (an `undefined` or function
+   * value) costs no output, so the output budget alone would not stop a Map of a million of them.
+   */
+  private visited = 0;
 
   constructor(
     private readonly redactor: Redactor,
@@ -177,12 +184,14 @@ class Walk {
       return;
     }
     if (ArrayBuffer.isView(obj) || obj instanceof ArrayBuffer) {
-      this.push(`"[${obj.constructor.name} ${obj.byteLength} bytes]"`);
+      // A subclass names itself (`constructor.name`, a `byteLength` getter): quoted like any text.
+      this.string(`[${String(obj.constructor.name)} ${String(obj.byteLength)} bytes]`);
       return;
     }
     if (obj instanceof Date) {
-      const time = obj.getTime();
-      this.push(Number.isNaN(time) ? 'null' : `"${obj.toISOString()}"`);
+      // Date's own methods, not the object's: a subclass's `toISOString` may return any text.
+      const time = dateTime(obj);
+      this.push(Number.isNaN(time) ? 'null' : `"${dateIso(obj)}"`);
       return;
     }
     this.ancestors.push(obj);
@@ -251,16 +260,16 @@ class Walk {
       keys = Object.keys(obj);
     } catch (err) {
       this.push('{');
-      this.member(true, '[keys]', `[Threw: ${messageOf(err)}]`, depth, paths);
+      this.member(newMembers(), '[keys]', `[Threw: ${messageOf(err)}]`, depth, paths);
       this.push('}');
       return;
     }
     this.push('{');
-    let first = true;
-    for (let index = 0; index < keys.length && !this.stopped; index++) {
+    const members = newMembers();
+    for (let index = 0; index < keys.length && !this.stopped && !this.spent(); index++) {
       const key = keys[index] as string;
       // Read only a key that is wanted (not redacted, budget left), so an unwanted getter never runs.
-      first = this.member(first, key, this.isRedacted(key, paths) ? REDACTED : readProperty(obj, key), depth, paths);
+      this.member(members, key, this.isRedacted(key, paths) ? REDACTED : readProperty(obj, key), depth, paths);
     }
     this.push('}');
   }
@@ -271,13 +280,25 @@ class Walk {
    */
   private map(map: Map<unknown, unknown>, depth: number, paths: PathNode[] | undefined): void {
     this.push('{');
-    let first = true;
+    const members = newMembers();
     for (const [rawKey, value] of map) {
-      if (this.stopped) break;
+      if (this.stopped || this.spent()) break;
       const key = typeof rawKey === 'string' ? rawKey : this.keyOf(rawKey);
-      first = this.member(first, key, this.isRedacted(key, paths) ? REDACTED : value, depth, paths);
+      this.member(members, key, this.isRedacted(key, paths) ? REDACTED : value, depth, paths);
     }
     this.push('}');
+  }
+
+  /**
+   * Counts one Map or object member visited; true (and the walk stops, truncated) past a quarter of
+   * the budget: a member that is written takes at least 4 characters (`"k":0`), so this never stops
+   * a walk the output budget would have let go on.
+   */
+  private spent(): boolean {
+    if (++this.visited * MIN_MEMBER_CHARS <= this.maxChars) return false;
+    this.stopped = true;
+    this.truncated = true;
+    return true;
   }
 
   /** The string form of a Map key that is not a string, bounded like any value. */
@@ -296,22 +317,27 @@ class Walk {
 
   /**
    * Writes `"key":value` (the censor for `REDACTED`) after a comma unless it is the object's first
-   * member; a value with no JSON form is left out, like JSON.stringify does. Returns whether the object
-   * still has no member written. The key is redacted like any text (a Map keyed by tokens) and cut to
-   * the budget left.
+   * member; a value with no JSON form is left out, like JSON.stringify does. The key is redacted like
+   * any text (a Map keyed by tokens) and cut to the budget left; a name already written in this object
+   * (two token keys both `[REDACTED]`, a Map's `1` and `'1'`) gets a number, so no key is written twice.
    */
-  private member(first: boolean, key: string, value: unknown, depth: number, paths: PathNode[] | undefined): boolean {
-    if (value !== REDACTED && (value === undefined || typeof value === 'function' || typeof value === 'symbol')) return first;
+  private member(members: Members, key: string, value: unknown, depth: number, paths: PathNode[] | undefined): void {
+    if (value !== REDACTED && (value === undefined || typeof value === 'function' || typeof value === 'symbol')) return;
     const room = Math.max(this.maxChars - this.length, 0);
-    const name = key.length < 12 ? key : redactAndCut(this.redactor, key, room);
-    this.push(first ? JSON.stringify(name) + ':' : ',' + JSON.stringify(name) + ':');
+    let name = key.length < 12 ? key : redactAndCut(this.redactor, key, room);
+    if (members.names.has(name)) {
+      let n = 2;
+      while (members.names.has(`${name} (${n})`)) n++;
+      name = `${name} (${n})`;
+    }
+    members.names.add(name);
+    this.push(members.names.size === 1 ? JSON.stringify(name) + ':' : ',' + JSON.stringify(name) + ':');
     if (name.length < key.length && name.length >= room) {
       this.stopped = true;
-      return false;
+      return;
     }
     if (value === REDACTED || (typeof value === 'string' && this.redactor.isCredentialUnder(key, value))) this.string(this.redactor.censor);
     else this.value(value, depth + 1, paths && stepPaths(paths, key));
-    return false;
   }
 
   private error(err: Error, depth: number, paths: PathNode[] | undefined): void {
@@ -323,31 +349,59 @@ class Walk {
       ['stack', described.errorStack],
     ];
     this.push('{');
-    let first = true;
+    const members = newMembers();
     for (const [key, value] of fields) {
       if (this.stopped) break;
-      first = this.member(first, key, this.isRedacted(key, paths) ? REDACTED : value, depth, paths);
+      this.member(members, key, this.isRedacted(key, paths) ? REDACTED : value, depth, paths);
     }
     this.push('}');
   }
 }
 
+/** The names written so far in one object being walked (its first member is written without a comma). */
+interface Members {
+  readonly names: Set<string>;
+}
+
+function newMembers(): Members {
+  return { names: new Set() };
+}
+
 /** Error fields of a record, all strings. */
 export interface ErrorFields {
+  /** The error's `name` (`TypeError`), or the type of a thrown non-error (`string`, `object`). */
   errorType: string;
+  /** The error's `message`, or the thrown value itself as text. */
   errorMessage: string;
+  /** `err.code` as a string, when it is a string or a number (`ECONNRESET`, `404`). */
   errorCode?: string;
+  /** The stack, with `[cause]` and AggregateError `[errors]` members appended the way Node prints them. */
   errorStack?: string;
+}
+
+/** Characters of a thrown object that is not an Error, as `describeError` writes it by default. */
+const THROWN_OBJECT_CHARS = 4096;
+let defaultEncoder: ValueEncoder | undefined;
+
+/** A thrown value that is not an Error, bounded and redacted by key with loglane's default rules. */
+function thrownValueText(value: unknown): string {
+  if (typeof value !== 'object' || value === null) return stringOf(value);
+  defaultEncoder ??= new ValueEncoder(new Redactor());
+  return defaultEncoder.encode(value, THROWN_OBJECT_CHARS).text;
 }
 
 /**
  * Describes a thrown value as record fields. The stack is one string (newlines are escaped in
  * the JSON line, so it stays one line); `cause` chains and AggregateError members are appended
  * the way Node prints them. Never throws, whatever the value's getters do.
+ *
+ * @param describeValue writes a thrown value that is not an Error (`throw { status, body }`, a
+ *   non-Error `cause`): a logger passes its own bounded, redacting encoder.
+ * @default describeValue: JSON of at most 4096 characters, redacted with the default rules
  */
-export function describeError(thrown: unknown): ErrorFields {
+export function describeError(thrown: unknown, describeValue: (value: unknown) => string = thrownValueText): ErrorFields {
   if (!isError(thrown) && !looksLikeError(thrown)) {
-    return { errorType: thrown === null ? 'null' : typeof thrown, errorMessage: stringOf(thrown) };
+    return { errorType: thrown === null ? 'null' : typeof thrown, errorMessage: describeValue(thrown) };
   }
   const err = thrown as Error & { code?: unknown };
   const fields: ErrorFields = {
@@ -356,7 +410,7 @@ export function describeError(thrown: unknown): ErrorFields {
   };
   const code = safeRead(() => err.code);
   if (typeof code === 'string' || typeof code === 'number') fields.errorCode = String(code);
-  const stack = stackWithCauses(err, 0, new Set());
+  const stack = stackWithCauses(err, 0, new Set(), describeValue);
   if (stack !== undefined) fields.errorStack = stack;
   return fields;
 }
@@ -376,7 +430,7 @@ function looksLikeError(value: unknown): boolean {
   return typeof safeRead(() => v.message) === 'string' && typeof safeRead(() => v.stack) === 'string';
 }
 
-function stackWithCauses(err: unknown, depth: number, seen: Set<unknown>): string | undefined {
+function stackWithCauses(err: unknown, depth: number, seen: Set<unknown>, describeValue: (value: unknown) => string): string | undefined {
   if (typeof err !== 'object' || err === null) return undefined;
   if (seen.has(err)) return '[Circular]';
   seen.add(err);
@@ -388,18 +442,23 @@ function stackWithCauses(err: unknown, depth: number, seen: Set<unknown>): strin
     const members = safeRead(() => (Array.isArray(errors) ? (errors.slice(0, 10) as unknown[]) : undefined));
     if (members) {
       for (const member of members) {
-        const memberStack = stackWithCauses(member, depth + 1, seen) ?? stringOf(member);
+        const memberStack = stackWithCauses(member, depth + 1, seen, describeValue) ?? describeValue(member);
         text = `${text ?? ''}\n  [errors]: ${memberStack}`;
       }
     }
     const cause = safeRead(() => e.cause);
     if (cause !== undefined) {
-      const causeText = stackWithCauses(cause, depth + 1, seen) ?? stringOf(cause);
+      const causeText = stackWithCauses(cause, depth + 1, seen, describeValue) ?? describeValue(cause);
       text = `${text ?? ''}\n  [cause]: ${causeText}`;
     }
   }
   return text;
 }
+
+const intrinsicGetTime = Date.prototype.getTime;
+const intrinsicToIsoString = Date.prototype.toISOString;
+const dateTime = (date: Date): number => intrinsicGetTime.call(date);
+const dateIso = (date: Date): string => intrinsicToIsoString.call(date);
 
 function safeRead<T>(read: () => T): T | undefined {
   try {

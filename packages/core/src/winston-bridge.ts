@@ -5,7 +5,7 @@
 import type { Logform } from 'winston';
 import winston from 'winston';
 import TransportStream from 'winston-transport';
-import { MESSAGE } from 'triple-beam';
+import { LEVEL, MESSAGE } from 'triple-beam';
 import type { RecordEncoder } from './encoder.js';
 import type { LevelGate } from './level-gate.js';
 import { forwardRecord, instrumentationTransports, isInstrumentationTransport } from './otel-winston.js';
@@ -29,7 +29,10 @@ export class WinstonBridge {
    */
   constructor(gate: LevelGate, encoder: RecordEncoder, writeLine: LineWriter, beforeRecord: () => void) {
     const own = new LineTransport(writeLine);
+    // winston runs formats before any level check: a record no one takes is dropped here, before it
+    // is encoded and before it can write the request's pending HttpRequest ahead of its body.
     const before = winston.format((info) => {
+      if (!this.isWanted(gate, info)) return false;
       beforeRecord();
       return info;
     })();
@@ -49,6 +52,15 @@ export class WinstonBridge {
       enumerable: true,
       configurable: true,
     });
+    // `logger.winston.silent = true` (winston's way to mute a logger in tests) mutes the facade too.
+    Object.defineProperty(this.winston, 'silent', {
+      get: () => gate.silent,
+      set: (silent: unknown) => {
+        gate.silent = silent;
+      },
+      enumerable: true,
+      configurable: true,
+    });
     this.instrumentation = instrumentationTransports(this.winston, own);
     this.trackTransports(own);
   }
@@ -56,6 +68,21 @@ export class WinstonBridge {
   /** Whether any transport the app (or an instrumentation) added may want records. */
   get hasTransports(): boolean {
     return this.extraTransports.length > 0 || this.instrumentation.length > 0;
+  }
+
+  /**
+   * Whether a record of the winston API is taken by anyone: the logger's level lets it through, or a
+   * transport with a more verbose level of its own (winston's rule) is there to take it.
+   */
+  private isWanted(gate: LevelGate, info: Logform.TransformableInfo): boolean {
+    const rank = (LEVEL_RANK as Record<string, number>)[String((info as { [LEVEL]?: unknown })[LEVEL] ?? info.level)];
+    if (rank === undefined || rank <= gate.rank) return true;
+    if (gate.silent) return false;
+    const verbose = (transport: TransportStream): boolean => {
+      const own = transport.level === undefined ? undefined : (LEVEL_RANK as Record<string, number>)[transport.level];
+      return own !== undefined && rank <= own;
+    };
+    return this.extraTransports.some(verbose) || this.instrumentation.some(verbose);
   }
 
   /** Hands an encoded line to app-added transports the way winston-transport's own `_write` would. */

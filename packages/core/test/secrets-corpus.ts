@@ -55,6 +55,9 @@ export const SECRET_KEYS: readonly string[] = [
   'recovery_codes', 'backupCode', 'hmac', 'x-hub-signature-256', 'master_key', 'decryption_key', 'new_pwd',
   // Compatibility forms fold to ASCII.
   'ｐａｓｓｗｏｒｄ',
+  // Found in review of issue #8: short names as the last word of a key (header names are lower case, so
+  // camelCase forms such as `userPin` are tested as object keys in redact.test.ts), plurals of exact names.
+  'DB_PASS', 'new_pin', 'x-user-pin', 'customer_ssn', 'payout-iban', 'cards', 'ssns', 'ibans',
 ];
 
 /**
@@ -138,6 +141,9 @@ export function secretTexts(): SecretText[] {
   add('cookie in text', (x) => `Cookie: theme=dark; connect.sid=s%3A${x}.sig`);
   add('JSESSIONID in text', (x) => `Set-Cookie: JSESSIONID=${x}; Path=/; HttpOnly`);
   add('quoted JSON in a message', (x) => `upstream said {"error":"invalid_client","client_secret":"${x}"}`);
+  add('quoted JSON object under a secret key', (x) => `upstream said {"credentials":{"user":"ann","value":"${x}"},"ok":false}`);
+  add('quoted JSON array under a secret key', (x) => `bad request body {"tokens":["${x}"]}`);
+  add('password with an unencoded @ in a URL', (x) => `connecting to postgres://orders:p@${x}@db.internal:5432/orders`);
   add('percent-encoded bearer in a query', (x) => `GET /search?q=Bearer%20${x}&page=2`);
   return texts;
 }

@@ -3,7 +3,7 @@
 import { createServer } from 'node:http';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
-import { getCaptureSink } from '../destination.js';
+import { getCaptureSink } from '../process.js';
 import { createHttpLogging } from '../http.js';
 import { createLogger } from '../logger.js';
 import { runWithTraceContext } from '../trace.js';

@@ -2,7 +2,8 @@
 // contract as they arrive, filterable, and never sent to the real stdout while the capture runs.
 
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { type LineSink, getCaptureSink, setCaptureSink } from '../destination.js';
+import type { LineSink } from '../destination.js';
+import { getCaptureSink, setCaptureSink } from '../process.js';
 import {
   type AppRecord,
   type BaseRecord,

@@ -285,6 +285,23 @@ describe("a signal handler the app puts first (defect 8)", () => {
     });
   }
 
+  it('a listener that re-raises only when alone (signal-exit): SIGTERM still ends the process, every line first (review of issue #8)', async () => {
+    // Before: loglane and that listener each saw the other as the app's handler; neither re-raised and
+    // the process ran on after SIGTERM (until a SIGKILL).
+    const records = 2000;
+    const result = await runFixture({
+      scenario: 'courtesy-signal',
+      core,
+      reader: { kind: 'now' },
+      env: { FIXTURE_RECORDS: String(records) },
+      onMarker: (name, child) => {
+        if (name === 'logged') child.kill('SIGTERM');
+      },
+    });
+    expect(result.signal).toBe('SIGTERM');
+    expectRecordsInOrder(result.lines, records);
+  });
+
   it('process.exit(0) inside the app\'s SIGTERM handler: every line and the handler\'s own arrive', async () => {
     const records = 5000;
     const result = await runFixture({
