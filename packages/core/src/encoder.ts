@@ -11,7 +11,7 @@ import { LineNames, isLibraryName } from './meta-names.js';
 import { type LogMeta, type PreparedDraft, type RecordDraft, isJsonText, prepareDraft } from './record-draft.js';
 import { type PathNode, type Redactor, stepPaths } from './redact.js';
 import { type EncodedFields, MAX_FIELD_VALUE_CHARS, type RequestFieldKind, type RequestFields, withArticle } from './request-fields.js';
-import { DETAIL_FIELDS, type FieldSpec } from './schema.js';
+import { DETAIL_FIELDS, type FieldSpec, isLogLevel } from './schema.js';
 import { CUT_MARKER, ValueEncoder, cutString, messageOf, redactAndCut, stringOf } from './serialize.js';
 
 /** Options the encoder is compiled from. */
@@ -37,8 +37,11 @@ const MIN_META_ENTRY_CHARS = 6;
 
 /** What the encoder knows of a metadata key, worked out once per key. */
 interface MetaKey {
-  /** `,"key":` */
+  /** The name written: the key, or its redacted form when the key itself holds a credential (`?<jwt>=1`). */
+  readonly name: string;
+  /** `,"name":` */
   readonly head: string;
+  /** `name`, lower-cased. */
   readonly lower: string;
   /** Equal to a library field ignoring case: always renamed. */
   readonly library: boolean;
@@ -113,7 +116,7 @@ export class RecordEncoder {
   private build(draft: RecordDraft, prepared: PreparedDraft, trace: TraceContext | undefined, timestamp: string): EncodedLine {
     const budget = this.baseBudget;
     const line: EncodedLine = {
-      body: `{"timestamp":"${timestamp}","level":"${draft.level}","context":${this.quoteContext(draft.context)},"message":`,
+      body: `{"timestamp":"${timestamp}","level":"${isLogLevel(draft.level) ? draft.level : 'info'}","context":${this.quoteContext(draft.context)},"message":`,
       cuts: undefined,
       truncated: prepared.messageCut,
       timestamp,
@@ -289,15 +292,17 @@ export class RecordEncoder {
   private metaKey(key: string): MetaKey {
     let known = this.metaKeys.get(key);
     if (known === undefined) {
-      const lower = key.toLowerCase();
-      // Keys may come from clients (`logger.info('q', req.query)`): bound the cache.
+      // Keys may come from clients (`logger.info('q', req.query)`): a key can be a token itself.
+      const name = key.length < 12 ? key : this.redactor.redactString(key);
+      const lower = name.toLowerCase();
+      // Keys may come from clients: bound the cache.
       const cached = this.metaKeys.size < META_KEY_CACHE_LIMIT;
       let slot: NameSlot | undefined;
       if (cached) {
         slot = this.nameSlots.get(lower);
         if (slot === undefined) this.nameSlots.set(lower, (slot = { stamp: 0 }));
       }
-      known = { head: `,${JSON.stringify(key)}:`, lower, library: isLibraryName(lower), sensitive: this.redactor.isSensitiveKey(key), slot };
+      known = { name, head: `,${JSON.stringify(name)}:`, lower, library: isLibraryName(lower), sensitive: this.redactor.isSensitiveKey(key), slot };
       if (cached) this.metaKeys.set(key, known);
     }
     return known;
@@ -368,7 +373,7 @@ export class RecordEncoder {
         else names = this.namesUpTo(keys, index, stamp, nested);
       }
       if (names !== undefined) {
-        if (known.library || names.has(known.lower)) head = `,${JSON.stringify(names.rename(key))}:`;
+        if (known.library || names.has(known.lower)) head = `,${JSON.stringify(names.rename(known.name))}:`;
         else names.add(known.lower);
       }
       // The user paths that continue below this key (`user.ssn` continues below `user`).

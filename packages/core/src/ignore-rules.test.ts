@@ -55,6 +55,13 @@ describe('the default health rules', () => {
 });
 
 describe('configured rules', () => {
+  it('a RegExp with the g or y flag matches the same path every time, not every other request', () => {
+    for (const rule of [/^\/probe$/g, /^\/probe$/y]) {
+      const rules = new IgnoreRules([rule], false);
+      expect([1, 2, 3, 4].map(() => rules.matches('/probe', undefined, req))).toEqual([true, true, true, true]);
+    }
+  });
+
   it('a prefix rule matches at the start of the path (or under a prefix), not in the middle', () => {
     const rules = new IgnoreRules(['/static/*']);
     expect(rules.matches('/static/app.js', undefined, req)).toBe(true);

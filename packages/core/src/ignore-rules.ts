@@ -100,7 +100,7 @@ export class IgnoreRules {
 
 function compileRule(rule: IgnoreRule): CompiledRule {
   if (typeof rule === 'function') return (path, _forms, req) => rule(path, req);
-  if (rule instanceof RegExp) return (path) => rule.test(path);
+  if (rule instanceof RegExp) return pathTest(rule);
   const lower = rule.toLowerCase();
   const absolute = lower.startsWith('/') ? lower : `/${lower}`;
   if (absolute.endsWith('*')) {
@@ -110,4 +110,13 @@ function compileRule(rule: IgnoreRule): CompiledRule {
   }
   const exact = matchPath(absolute);
   return (_path, forms) => forms.includes(exact);
+}
+
+/**
+ * A path test from a user's RegExp. A `g` or `y` RegExp keeps `lastIndex` between `test` calls and
+ * would match every other request: the copy tested here has neither flag (made once, per app).
+ */
+export function pathTest(rule: RegExp): (path: string) => boolean {
+  const stateless = rule.global || rule.sticky ? new RegExp(rule.source, rule.flags.replace(/[gy]/g, '')) : rule;
+  return (path) => stateless.test(path);
 }

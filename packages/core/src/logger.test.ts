@@ -96,6 +96,30 @@ describe('level gating', () => {
 });
 
 describe('records', () => {
+  it('refuses a level that is none in log() and write(): no text of the caller ever stands as the level', () => {
+    const { lines, logger } = capture();
+    expect(() => logger.log('info","forged":"x' as LogLevel, 'm')).toThrow(/unknown level/);
+    expect(() => logger.log('notice' as LogLevel, 'm')).toThrow(/unknown level/);
+    expect(() => logger.write({ level: 'trace' as LogLevel, context: 'c', message: 'm' })).toThrow(/unknown level/);
+    expect(lines).toEqual([]);
+    logger.log('LOG' as LogLevel, 'nest name');
+    expect(parse(lines[0])).toMatchObject({ level: 'info', message: 'nest name' });
+    expect(logger.isLevelEnabled('log' as LogLevel)).toBe(true);
+    expect(logger.isLevelEnabled('notice' as LogLevel)).toBe(false);
+  });
+
+  it('writes a metadata key that is itself a credential redacted, and keeps two such keys apart', () => {
+    const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJlLXNpZw';
+    const { lines, logger } = capture();
+    logger.info('query', { [jwt]: '1', [`${jwt}x`]: '2', 'Bearer abcdef1234567890': '3', page: '2' });
+    expect(lines[0]).not.toContain('eyJzdWIi');
+    expect(lines[0]).not.toContain('abcdef1234567890');
+    const record = parse(lines[0]);
+    expect(record.page).toBe('2');
+    expect(Object.keys(record).filter((k) => k.includes('[REDACTED]'))).toHaveLength(3);
+    expect(checkRecord(record)).toEqual([]);
+  });
+
   it('stamps label, version and context, and children name their own context', () => {
     const { lines, logger } = capture({ label: 'orders-api', version: '1.4.2', context: 'Main' });
     logger.info('root');

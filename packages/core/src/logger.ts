@@ -13,7 +13,7 @@ import type { LogMeta, RecordDraft } from './record-draft.js';
 import { prettyLine } from './pretty.js';
 import { getCaptureSink, joinStdout, setUncaughtReporter } from './process.js';
 import { type RedactOptions, Redactor } from './redact.js';
-import { LEVEL_RANK, type LogLevel } from './schema.js';
+import { LEVEL_RANK, type LogLevel, isLogLevel } from './schema.js';
 import { isError } from './serialize.js';
 import { WinstonBridge } from './winston-bridge.js';
 
@@ -233,12 +233,14 @@ class Logger implements LoglaneLogger {
   }
 
   isLevelEnabled(level: LogLevel): boolean {
-    return LEVEL_RANK[level] <= this.core.gate.rank;
+    const known = isLogLevel(level) ? level : toLogLevel(level);
+    return known !== undefined && LEVEL_RANK[known] <= this.core.gate.rank;
   }
 
   log(level: LogLevel, message: unknown, meta?: LogMeta | Error): void {
-    if (LEVEL_RANK[level] > this.core.gate.rank) return;
-    this.core.emit(toDraft(level, this.context, message, meta));
+    const known = levelOf(level);
+    if (LEVEL_RANK[known] > this.core.gate.rank) return;
+    this.core.emit(toDraft(known, this.context, message, meta));
   }
 
   fatal(message: unknown, meta?: unknown): void {
@@ -270,14 +272,26 @@ class Logger implements LoglaneLogger {
   }
 
   write(draft: RecordDraft): void {
-    if (LEVEL_RANK[draft.level] > this.core.gate.rank) return;
-    this.core.emit(draft);
+    const known = levelOf(draft.level);
+    if (LEVEL_RANK[known] > this.core.gate.rank) return;
+    this.core.emit(known === draft.level ? draft : { ...draft, level: known });
   }
 
   flush(deadlineMs?: number): void {
     const sink = this.core.sink;
     if (isDestination(sink)) sink.flushSync(deadlineMs);
   }
+}
+
+/**
+ * The loglane level of a call's level (Nest's `log` is `info`). A name that is no level is the
+ * caller's bug, and from JavaScript it could put any text on the line: refused like `logger.level =`.
+ */
+function levelOf(level: unknown): LogLevel {
+  if (isLogLevel(level)) return level;
+  const known = toLogLevel(level);
+  if (known === undefined) throw unknownLevelError(level);
+  return known;
 }
 
 /** Whether the sink reports its drops in the stream (the stdout destination may come from the other build). */

@@ -2,7 +2,7 @@
 // request is written at all (sampling), decided once per request and held to until its outcome is known.
 
 import type { IncomingMessage } from 'node:http';
-import { matchPath } from './ignore-rules.js';
+import { matchPath, pathTest } from './ignore-rules.js';
 import { LEVEL_RANK, type LogLevel } from './schema.js';
 import { type HeaderBag, parseTraceparent } from './trace.js';
 
@@ -347,7 +347,7 @@ function rate(value: unknown, name: string): number {
 /** A rule's pattern as a test of the matched path; string patterns are compiled to one RegExp here, once. */
 function compilePattern(pattern: PathPattern): (path: string, req: IncomingMessage) => boolean {
   if (typeof pattern === 'function') return pattern;
-  if (pattern instanceof RegExp) return (path) => pattern.test(path);
+  if (pattern instanceof RegExp) return pathTest(pattern);
   if (typeof pattern !== 'string') throw new TypeError('@loglane/core: a volume rule needs a path: a string pattern, a RegExp or a function');
   const path = matchPath(pattern.startsWith('/') ? pattern : `/${pattern}`);
   let source = '';
