@@ -3,7 +3,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { headerValue } from './client-ip.js';
-import type { Exchange } from './exchange.js';
+import { type Exchange, exchangeOfResponse } from './exchange.js';
 import { JsonText } from './record-draft.js';
 
 // Text types whose bytes are worth a log line; anything else is described by type and size.
@@ -104,33 +104,45 @@ function describeBytes(bytes: Buffer, contentType: string | undefined, totalByte
 type WriteFn = ServerResponse['write'];
 type EndFn = ServerResponse['end'];
 
-/** Wraps `res.write`/`res.end` to keep the first `limit` bytes of the body (and count the rest). */
+/** Keeps the first `captureLimit` bytes of a chunk the app sent (and counts the rest). */
+function capture(exchange: Exchange, chunk: unknown, encoding: unknown): void {
+  // The adapter already handed over the body as a value (Express `res.json`): no bytes needed.
+  if (exchange.hasResponseValue) return;
+  let bytes: Buffer;
+  if (typeof chunk === 'string') {
+    bytes = Buffer.from(chunk, typeof encoding === 'string' && Buffer.isEncoding(encoding) ? encoding : 'utf8');
+  } else if (chunk instanceof Uint8Array) {
+    bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  } else return;
+  exchange.totalBytes += bytes.length;
+  const room = exchange.captureLimit - exchange.capturedBytes;
+  if (room <= 0) return;
+  const kept = bytes.length > room ? bytes.subarray(0, room) : bytes;
+  // A string was encoded into a new Buffer above; the app may reuse its own buffer after write returns.
+  exchange.chunks.push(typeof chunk === 'string' ? kept : Buffer.from(kept));
+  exchange.capturedBytes += kept.length;
+}
+
+// One `write` and one `end` for every response (no closures per response): each finds its exchange
+// on the response and calls the response's own function kept there.
+function captureWrite(this: ServerResponse): boolean {
+  const exchange = exchangeOfResponse(this) as Exchange;
+  capture(exchange, arguments[0], arguments[1]);
+  return (exchange.resWrite as (...a: unknown[]) => boolean).apply(this, arguments as unknown as unknown[]);
+}
+
+function captureEnd(this: ServerResponse): ServerResponse {
+  const exchange = exchangeOfResponse(this) as Exchange;
+  if (typeof arguments[0] !== 'function') capture(exchange, arguments[0], arguments[1]);
+  return (exchange.resEnd as (...a: unknown[]) => ServerResponse).apply(this, arguments as unknown as unknown[]);
+}
+
+/** Keeps the first `limit` bytes of the response body (and counts the rest) as the app sends it. */
 export function captureResponseBody(exchange: Exchange, limit: number): void {
   const res = exchange.res;
-  const write = res.write;
-  const end = res.end;
-  const capture = (chunk: unknown, encoding: unknown): void => {
-    // The adapter already handed over the body as a value (Express `res.json`): no bytes needed.
-    if (exchange.hasResponseValue) return;
-    if (typeof chunk !== 'string' && !(chunk instanceof Uint8Array)) return;
-    const buffer =
-      typeof chunk === 'string'
-        ? Buffer.from(chunk, typeof encoding === 'string' && Buffer.isEncoding(encoding) ? encoding : 'utf8')
-        : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    exchange.totalBytes += buffer.length;
-    const room = limit - exchange.capturedBytes;
-    if (room <= 0) return;
-    const kept = buffer.length > room ? buffer.subarray(0, room) : buffer;
-    // Copy: the app may reuse its buffer after write returns.
-    exchange.chunks.push(Buffer.from(kept));
-    exchange.capturedBytes += kept.length;
-  };
-  res.write = function (this: ServerResponse, ...args: unknown[]): boolean {
-    capture(args[0], args[1]);
-    return (write as (...a: unknown[]) => boolean).apply(this, args);
-  } as WriteFn;
-  res.end = function (this: ServerResponse, ...args: unknown[]): ServerResponse {
-    if (typeof args[0] !== 'function') capture(args[0], args[1]);
-    return (end as (...a: unknown[]) => ServerResponse).apply(this, args);
-  } as EndFn;
+  exchange.captureLimit = limit;
+  exchange.resWrite = res.write as (...a: unknown[]) => unknown;
+  exchange.resEnd = res.end as (...a: unknown[]) => unknown;
+  res.write = captureWrite as WriteFn;
+  res.end = captureEnd as EndFn;
 }

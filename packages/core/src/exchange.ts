@@ -58,6 +58,7 @@ export interface HttpExchange extends HttpExchangeState {
 }
 
 const EXCHANGE = Symbol('loglane.exchange');
+const noEmit = (): boolean => false;
 type WithExchange = { [EXCHANGE]?: Exchange };
 
 /** One request/response pair in flight. */
@@ -82,6 +83,16 @@ export class Exchange implements HttpExchange {
    * (`undefined` while it has not left). A status set after that never reached the client.
    */
   headersSentWhenGone: boolean | undefined;
+  /** The request's and the response's own `emit`, called by the shared context-binding ones. */
+  reqEmit: Emit = noEmit;
+  resEmit: Emit = noEmit;
+  /** The response's own `write`/`end`, when its body is captured per response (see body-capture.ts). */
+  resWrite: ((...args: unknown[]) => unknown) | undefined;
+  resEnd: ((...args: unknown[]) => unknown) | undefined;
+  /** Bytes of the response body to keep; 0 when response bodies are not written. */
+  captureLimit = 0;
+  /** Called once the request body has been read, while an HttpRequest waits for its parser. */
+  onRequestEnd: ((exchange: Exchange) => void) | undefined;
 
   constructor(
     readonly req: IncomingMessage,
@@ -91,6 +102,7 @@ export class Exchange implements HttpExchange {
     readonly ignored: boolean,
   ) {
     (req as WithExchange)[EXCHANGE] = this;
+    (res as WithExchange)[EXCHANGE] = this;
     (context as WithExchange)[EXCHANGE] = this;
   }
 
@@ -120,35 +132,60 @@ export function currentHttpExchange(): HttpExchange | undefined {
   return currentExchange();
 }
 
+/** The exchange a trace context was made for, if any. */
+export function exchangeOfContext(context: TraceContext): Exchange | undefined {
+  return (context as WithExchange)[EXCHANGE];
+}
+
 /** The exchange whose trace context is running, if any. */
 export function currentExchange(): Exchange | undefined {
   const context = getTraceContext();
   return context === undefined ? undefined : (context as WithExchange)[EXCHANGE];
 }
 
-type Emit = (event: string | symbol, ...args: unknown[]) => boolean;
+type Emit = (this: unknown, ...args: unknown[]) => boolean;
+type WithEmitted = { [EXCHANGE]?: Exchange; emit: Emit };
 
 /**
  * Runs the request's and the response's event listeners inside the request's trace context.
  * Node emits a request's `data`/`end` and a response's `finish`/`close` from the socket's context,
- * so a listener the app adds (a hand-written body reader, busboy, multer) would see no ids.
- * One wrapper per emitter, set once per request: about the cost of an `AsyncLocalStorage.run`
- * per event, against an `AsyncResource` per request (and per bound listener) for
- * `EventEmitterAsyncResource`/`AsyncResource.bind`. The wrappers also see the first sign of a
- * client that left (a request `aborted`/`error`, or a response `close` before it finished).
+ * so a listener the app adds (a hand-written body reader, busboy, multer, a body parser calling
+ * `next()` from its `end` listener) would see no ids. The two `emit` functions are shared by every
+ * request (module-level, no closure per request): each finds its exchange on the emitter and the
+ * emitter's own `emit` on the exchange. An event nobody listens to is emitted as is, and one
+ * emitted inside the context already is not wrapped again. They also see the first sign of a
+ * client that left (a request `aborted`/`error`, or a response `close` before it finished), and
+ * the end of the request body (for an HttpRequest waiting for its parser, see `onRequestEnd`).
  */
 export function bindEmitters(exchange: Exchange): void {
-  const { req, res, context } = exchange;
-  const reqEmit = req.emit as Emit;
-  const resEmit = res.emit as Emit;
-  req.emit = function emitInContext(this: IncomingMessage, event: string | symbol, ...args: unknown[]): boolean {
-    if (event === 'aborted' || event === 'error' || (event === 'close' && !this.complete)) exchange.clientGone();
-    if (getTraceContext() === context) return reqEmit.call(this, event, ...args);
-    return runInContext(context, () => reqEmit.call(this, event, ...args));
-  } as IncomingMessage['emit'];
-  res.emit = function emitInContext(this: ServerResponse, event: string | symbol, ...args: unknown[]): boolean {
-    if (event === 'close' && !this.writableFinished) exchange.clientGone();
-    if (getTraceContext() === context) return resEmit.call(this, event, ...args);
-    return runInContext(context, () => resEmit.call(this, event, ...args));
-  } as ServerResponse['emit'];
+  const req = exchange.req as unknown as WithEmitted;
+  const res = exchange.res as unknown as WithEmitted;
+  exchange.reqEmit = req.emit;
+  exchange.resEmit = res.emit;
+  req.emit = requestEmit as Emit;
+  res.emit = responseEmit as Emit;
+}
+
+function requestEmit(this: IncomingMessage & WithExchange, event: string | symbol): boolean {
+  const exchange = this[EXCHANGE] as Exchange;
+  if (event === 'aborted' || event === 'error' || (event === 'close' && !this.complete)) exchange.clientGone();
+  const emitted = emitInContext(exchange, exchange.reqEmit, this, event, arguments);
+  if (event === 'end' && exchange.onRequestEnd !== undefined) exchange.onRequestEnd(exchange);
+  return emitted;
+}
+
+function responseEmit(this: ServerResponse & WithExchange, event: string | symbol): boolean {
+  const exchange = this[EXCHANGE] as Exchange;
+  if (event === 'close' && !this.writableFinished) exchange.clientGone();
+  return emitInContext(exchange, exchange.resEmit, this, event, arguments);
+}
+
+function emitInContext(exchange: Exchange, emit: Emit, emitter: NodeJS.EventEmitter, event: string | symbol, args: IArguments): boolean {
+  if (emitter.listenerCount(event) === 0 || getTraceContext() === exchange.context) return emit.apply(emitter, args as unknown as unknown[]);
+  return runInContext(exchange.context, () => emit.apply(emitter, args as unknown as unknown[]));
+}
+
+/** The exchange of a response whose request `HttpLogging.handle` has seen. */
+export function exchangeOfResponse(res: ServerResponse): Exchange | undefined {
+  return (res as WithExchange)[EXCHANGE];
 }

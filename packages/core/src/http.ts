@@ -7,8 +7,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { captureResponseBody, hasRequestBody, isEmptyObject, parsedBodyOf, requestBodyOf, responseBodyOf } from './body-capture.js';
 import { clientIp, headerValue } from './client-ip.js';
-import { runInContext } from './context.js';
-import { Exchange, type HttpExchange, type HttpExchangeState, type HttpView, bindEmitters, currentExchange, exchangeOf } from './exchange.js';
+import { type TraceContext, getTraceContext, runInContext } from './context.js';
+import { Exchange, type HttpExchange, type HttpExchangeState, type HttpView, bindEmitters, currentExchange, exchangeOf, exchangeOfContext, exchangeOfResponse } from './exchange.js';
 import { type IgnoreRule, IgnoreRules } from './ignore-rules.js';
 import { type LoglaneLogger, createLogger } from './logger.js';
 import { type DetailFields, HTTP_REQUEST, HTTP_RESPONSE, type LogLevel } from './schema.js';
@@ -111,7 +111,7 @@ export class HttpLogging {
       return;
     }
     const context = this.trace.contextFor(req.headers);
-    context.resolveUserId = () => this.resolveUserId(req);
+    context.resolveUserId = this.userIdOfContext;
     const url = safeCall(view, view?.originalUrl) ?? req.url ?? '/';
     const exchange = new Exchange(req, res, context, view, this.ignoreRules.matches(url, safeCall(view, view?.mountPath), req));
     bindEmitters(exchange);
@@ -122,20 +122,41 @@ export class HttpLogging {
       else res.setHeader(this.traceIdHeader, context.traceId);
     }
     if (this.logResponseBody) captureResponseBody(exchange, this.maxBodyBytes);
-    const done = (): void => this.finish(exchange);
-    res.once('finish', done);
-    res.once('close', done);
-    runInContext(context, () => {
-      if (!exchange.ignored) {
-        // Above `info` (level 'warn'), HttpRequest is written only with another record of the
-        // request (an app warning, a 4xx/5xx HttpResponse), just before it and at its level.
-        if (!this.logger.isLevelEnabled('info')) exchange.context.beforeRecord = () => this.logRequest(exchange);
-        else if (this.bodyPending(exchange)) this.deferRequestRecord(exchange);
-        else this.logRequest(exchange);
-      }
-      next();
-    });
+    // One listener: Node emits a response's `close` after its `finish`, and also when the
+    // connection goes before the response is complete.
+    res.on('close', this.onResponseClose);
+    if (exchange.ignored) {
+      runInContext(context, next);
+      return;
+    }
+    // Above `info` (level 'warn'), HttpRequest is written only with another record of the
+    // request (an app warning, a 4xx/5xx HttpResponse), just before it and at its level.
+    if (!this.logger.isLevelEnabled('info')) exchange.context.beforeRecord = () => this.logRequest(exchange);
+    else if (this.bodyPending(exchange)) this.deferRequestRecord(exchange);
+    else {
+      // The context is entered once for the record and the rest of the request.
+      runInContext(context, () => {
+        this.logRequest(exchange);
+        next();
+      });
+      return;
+    }
+    runInContext(context, next);
   }
+
+  /** `resolveUserId` of every request's context (called as its method): one function per app, not per request. */
+  private readonly userIdOfContext = ((logging: HttpLogging) =>
+    function resolveUserId(this: TraceContext): string | undefined {
+      const exchange = exchangeOfContext(this);
+      return exchange === undefined ? undefined : logging.resolveUserId(exchange.req);
+    })(this);
+
+  /** The `close` listener of every response. */
+  private readonly onResponseClose = ((logging: HttpLogging) =>
+    function onResponseClose(this: ServerResponse): void {
+      const exchange = exchangeOfResponse(this);
+      if (exchange !== undefined) logging.finish(exchange);
+    })(this);
 
   /**
    * Attaches an error to the request's HttpResponse (error fields, level by status). The first error
@@ -171,12 +192,24 @@ export class HttpLogging {
     exchange.hasResponseValue = true;
   }
 
+  /**
+   * Takes back a value given to `recordResponseBody` that was not sent after all (its serialisation
+   * threw): the body is then whatever the response sends instead.
+   */
+  forgetResponseBody(req: IncomingMessage): void {
+    const exchange = exchangeOf(req);
+    if (!exchange) return;
+    exchange.responseValue = undefined;
+    exchange.hasResponseValue = false;
+  }
+
   /** Whether `handle` has seen this request. */
   isHandled(req: IncomingMessage): boolean {
     return exchangeOf(req) !== undefined;
   }
 
-  private resolveUserId(req: IncomingMessage): string | undefined {
+  /** @internal */
+  resolveUserId(req: IncomingMessage): string | undefined {
     try {
       const id = this.userIdOf(req);
       return id === undefined || id === null ? undefined : String(id);
@@ -202,12 +235,27 @@ export class HttpLogging {
    */
   private deferRequestRecord(exchange: Exchange): void {
     exchange.context.beforeRecord = () => this.logRequest(exchange);
-    exchange.req.once('end', () =>
-      setImmediate(() => {
-        const body = parsedBodyOf(exchange);
-        if (body !== undefined && !isEmptyObject(body)) this.logRequest(exchange);
-      }),
-    );
+    exchange.onRequestEnd = this.onRequestEnd;
+  }
+
+  /**
+   * The request body has been read (called after the `end` listeners ran): a parser that parses in
+   * that tick has set it by now; one that inflates first gets one macrotask more.
+   */
+  private readonly onRequestEnd = (exchange: Exchange): void => {
+    exchange.onRequestEnd = undefined;
+    if (exchange.requestLogged) return;
+    if (this.parsedRequestBody(exchange)) this.logRequest(exchange);
+    else setImmediate(this.logParsedRequest, exchange);
+  };
+
+  private readonly logParsedRequest = (exchange: Exchange): void => {
+    if (!exchange.requestLogged && this.parsedRequestBody(exchange)) this.logRequest(exchange);
+  };
+
+  private parsedRequestBody(exchange: Exchange): boolean {
+    const body = parsedBodyOf(exchange);
+    return body !== undefined && !isEmptyObject(body);
   }
 
   /**
@@ -225,17 +273,18 @@ export class HttpLogging {
       const body = requestBodyOf(exchange);
       if (body !== undefined) fields.requestBody = body;
     }
-    runInContext(exchange.context, () =>
-      this.logger.write({
-        level: this.logger.isLevelEnabled('info') ? 'info' : (level ?? this.logger.level),
-        context: HTTP_REQUEST,
-        message: `${fields.method ?? ''} ${pathOf(fields.originalUrl)}`,
-        fields,
-      }),
-    );
+    const record = {
+      level: this.logger.isLevelEnabled('info') ? 'info' : (level ?? this.logger.level),
+      context: HTTP_REQUEST,
+      message: `${fields.method ?? ''} ${pathOf(fields.originalUrl)}`,
+      fields,
+    } as const;
+    if (getTraceContext() === exchange.context) this.logger.write(record);
+    else runInContext(exchange.context, () => this.logger.write(record));
   }
 
-  private finish(exchange: Exchange): void {
+  /** @internal */
+  finish(exchange: Exchange): void {
     if (exchange.responseLogged) return;
     exchange.responseLogged = true;
     const { res } = exchange;
@@ -251,28 +300,31 @@ export class HttpLogging {
     // An error on a response whose status says nothing of it (it failed after the headers went out).
     const level: LogLevel =
       statusCode >= 500 || (exchange.hasError && statusCode < 400) ? 'error' : statusCode >= 400 || aborted ? 'warn' : 'info';
-    runInContext(exchange.context, () => {
-      // HttpRequest goes out with its HttpResponse only when that is written at all.
-      if (!exchange.requestLogged && this.logger.isLevelEnabled(level)) this.logRequest(exchange, level);
-      const fields = { ...this.commonFields(exchange) };
-      fields.statusCode = statusCode;
-      fields.latencyMs = Math.round(performance.now() - exchange.start);
-      const route = safeCall(exchange.view, exchange.view?.route) ?? exchange.fallbackRoute;
-      if (route !== undefined) fields.route = route;
-      const handler = safeCall(exchange.view, exchange.view?.handler) ?? exchange.handler;
-      if (handler !== undefined) fields.handler = handler;
-      if (aborted) fields.aborted = true;
-      if (this.logResponseBody && !aborted) {
-        const body = responseBodyOf(exchange);
-        if (body !== undefined) fields.responseBody = body;
-      }
-      this.logger.write({
-        level,
-        context: HTTP_RESPONSE,
-        message: `${fields.method ?? ''} ${pathOf(fields.originalUrl)} ${aborted ? 'aborted' : statusCode} ${fields.latencyMs}ms`,
-        fields,
-        error: exchange.hasError ? exchange.error : undefined,
-      });
+    if (getTraceContext() === exchange.context) this.logResponse(exchange, statusCode, level, aborted);
+    else runInContext(exchange.context, () => this.logResponse(exchange, statusCode, level, aborted));
+  }
+
+  private logResponse(exchange: Exchange, statusCode: number, level: LogLevel, aborted: boolean): void {
+    // HttpRequest goes out with its HttpResponse only when that is written at all.
+    if (!exchange.requestLogged && this.logger.isLevelEnabled(level)) this.logRequest(exchange, level);
+    const fields = { ...this.commonFields(exchange) };
+    fields.statusCode = statusCode;
+    fields.latencyMs = Math.round(performance.now() - exchange.start);
+    const route = safeCall(exchange.view, exchange.view?.route) ?? exchange.fallbackRoute;
+    if (route !== undefined) fields.route = route;
+    const handler = safeCall(exchange.view, exchange.view?.handler) ?? exchange.handler;
+    if (handler !== undefined) fields.handler = handler;
+    if (aborted) fields.aborted = true;
+    if (this.logResponseBody && !aborted) {
+      const body = responseBodyOf(exchange);
+      if (body !== undefined) fields.responseBody = body;
+    }
+    this.logger.write({
+      level,
+      context: HTTP_RESPONSE,
+      message: `${fields.method ?? ''} ${pathOf(fields.originalUrl)} ${aborted ? 'aborted' : statusCode} ${fields.latencyMs}ms`,
+      fields,
+      error: exchange.hasError ? exchange.error : undefined,
     });
   }
 
