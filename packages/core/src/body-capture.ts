@@ -1,9 +1,9 @@
 // The bodies of an exchange as records write them: the request body the app parsed (or a
 // description of one it never parsed), and the response body captured from what was sent.
 
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { headerValue } from './client-ip.js';
-import { type Exchange, exchangeOfResponse } from './exchange.js';
+import type { Exchange } from './exchange.js';
 import { JsonText } from './record-draft.js';
 
 // Text types whose bytes are worth a log line; anything else is described by type and size.
@@ -74,7 +74,7 @@ export function responseBodyOf(exchange: Exchange): unknown {
   const encoding = headerValue(res.getHeader('content-encoding'));
   const type = headerValue(res.getHeader('content-type'));
   if (encoding && encoding !== 'identity') return `[${encoding}-encoded ${type ?? 'body'} ${exchange.totalBytes} bytes]`;
-  return describeBytes(Buffer.concat(exchange.chunks), type, exchange.totalBytes, exchange.totalBytes > exchange.capturedBytes);
+  return describeBytes(Buffer.concat(exchange.chunks ?? []), type, exchange.totalBytes, exchange.totalBytes > exchange.capturedBytes);
 }
 
 /** A captured body as something the encoder can write: a parsed value, text, or a description. */
@@ -101,11 +101,11 @@ function describeBytes(bytes: Buffer, contentType: string | undefined, totalByte
   return cut ? new JsonText(JSON.stringify(text).slice(0, -1), true) : text;
 }
 
-type WriteFn = ServerResponse['write'];
-type EndFn = ServerResponse['end'];
-
-/** Keeps the first `captureLimit` bytes of a chunk the app sent (and counts the rest). */
-function capture(exchange: Exchange, chunk: unknown, encoding: unknown): void {
+/**
+ * Keeps the first `captureLimit` bytes of a chunk the app sends (and counts the rest); called from
+ * the response's `write` and `end` (exchange.ts).
+ */
+export function captureChunk(exchange: Exchange, chunk: unknown, encoding: unknown): void {
   // The adapter already handed over the body as a value (Express `res.json`): no bytes needed.
   if (exchange.hasResponseValue) return;
   let bytes: Buffer;
@@ -118,31 +118,7 @@ function capture(exchange: Exchange, chunk: unknown, encoding: unknown): void {
   const room = exchange.captureLimit - exchange.capturedBytes;
   if (room <= 0) return;
   const kept = bytes.length > room ? bytes.subarray(0, room) : bytes;
-  // A string was encoded into a new Buffer above; the app may reuse its own buffer after write returns.
-  exchange.chunks.push(typeof chunk === 'string' ? kept : Buffer.from(kept));
+  // A string was encoded into a Buffer of our own above; the app may reuse its buffer after write returns.
+  (exchange.chunks ??= []).push(typeof chunk === 'string' ? kept : Buffer.from(kept));
   exchange.capturedBytes += kept.length;
-}
-
-// One `write` and one `end` for every response (no closures per response): each finds its exchange
-// on the response and calls the response's own function kept there.
-function captureWrite(this: ServerResponse): boolean {
-  const exchange = exchangeOfResponse(this) as Exchange;
-  capture(exchange, arguments[0], arguments[1]);
-  return (exchange.resWrite as (...a: unknown[]) => boolean).apply(this, arguments as unknown as unknown[]);
-}
-
-function captureEnd(this: ServerResponse): ServerResponse {
-  const exchange = exchangeOfResponse(this) as Exchange;
-  if (typeof arguments[0] !== 'function') capture(exchange, arguments[0], arguments[1]);
-  return (exchange.resEnd as (...a: unknown[]) => ServerResponse).apply(this, arguments as unknown as unknown[]);
-}
-
-/** Keeps the first `limit` bytes of the response body (and counts the rest) as the app sends it. */
-export function captureResponseBody(exchange: Exchange, limit: number): void {
-  const res = exchange.res;
-  exchange.captureLimit = limit;
-  exchange.resWrite = res.write as (...a: unknown[]) => unknown;
-  exchange.resEnd = res.end as (...a: unknown[]) => unknown;
-  res.write = captureWrite as WriteFn;
-  res.end = captureEnd as EndFn;
 }

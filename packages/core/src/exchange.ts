@@ -3,6 +3,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { captureChunk } from './body-capture.js';
 import { type TraceContext, getTraceContext, runInContext } from './context.js';
 import type { DetailFields } from './schema.js';
 
@@ -57,9 +58,17 @@ export interface HttpExchange extends HttpExchangeState {
   recordError(error: unknown): boolean;
 }
 
+// The exchange of each request, in a WeakMap rather than on the request: a property added to a
+// node:http request or response costs each request a copy of its hidden class (measured: about
+// 1.2 KB allocated per property on an Express request), a WeakMap entry next to nothing.
+const exchanges = new WeakMap<object, Exchange>();
 const EXCHANGE = Symbol('loglane.exchange');
-const noEmit = (): boolean => false;
+/** Marks the request and response prototypes whose functions `hookPrototypes` replaced. */
+const HOOKED = Symbol('loglane.hooked');
 type WithExchange = { [EXCHANGE]?: Exchange };
+type Hookable = { [HOOKED]?: boolean };
+type Fn = (this: unknown, ...args: unknown[]) => unknown;
+type Emit = (this: unknown, ...args: unknown[]) => boolean;
 
 /** One request/response pair in flight. */
 export class Exchange implements HttpExchange {
@@ -75,24 +84,28 @@ export class Exchange implements HttpExchange {
   common: DetailFields | undefined;
   responseValue: unknown;
   hasResponseValue = false;
-  readonly chunks: Buffer[] = [];
+  /** The route Express matched and `req.baseUrl` at that moment (see the Express adapter). */
+  matchedRoute: unknown;
+  matchedBaseUrl: unknown;
+  /** The first `captureLimit` bytes of the response body, once the app sends any. */
+  chunks: Buffer[] | undefined;
   capturedBytes = 0;
   totalBytes = 0;
+  /** Bytes of the response body to keep; 0 when response bodies are not written. */
+  captureLimit = 0;
   /**
    * Whether the response's headers had gone out when the client was first seen leaving
    * (`undefined` while it has not left). A status set after that never reached the client.
    */
   headersSentWhenGone: boolean | undefined;
-  /** The request's and the response's own `emit`, called by the shared context-binding ones. */
-  reqEmit: Emit = noEmit;
-  resEmit: Emit = noEmit;
-  /** The response's own `write`/`end`, when its body is captured per response (see body-capture.ts). */
-  resWrite: ((...args: unknown[]) => unknown) | undefined;
-  resEnd: ((...args: unknown[]) => unknown) | undefined;
-  /** Bytes of the response body to keep; 0 when response bodies are not written. */
-  captureLimit = 0;
+  /** The header that carries the trace id of an ignored request, set only if its head goes out failing. */
+  traceIdOnFailure: string | undefined;
+  /** Writes the HttpResponse; called on the response's `finish`, else on its `close`. */
+  onResponseEnd: ((exchange: Exchange) => void) | undefined;
   /** Called once the request body has been read, while an HttpRequest waits for its parser. */
   onRequestEnd: ((exchange: Exchange) => void) | undefined;
+  /** The request's and response's own functions, where they are replaced on each (not on a prototype). */
+  own: OwnFunctions | undefined;
 
   constructor(
     readonly req: IncomingMessage,
@@ -101,8 +114,7 @@ export class Exchange implements HttpExchange {
     readonly view: HttpView | undefined,
     readonly ignored: boolean,
   ) {
-    (req as WithExchange)[EXCHANGE] = this;
-    (res as WithExchange)[EXCHANGE] = this;
+    exchanges.set(req, this);
     (context as WithExchange)[EXCHANGE] = this;
   }
 
@@ -119,9 +131,25 @@ export class Exchange implements HttpExchange {
   }
 }
 
+/** The functions of one request and response that were replaced on the objects themselves. */
+interface OwnFunctions {
+  reqEmit: Emit;
+  resEmit: Emit;
+  write: Fn;
+  end: Fn;
+  writeHead: Fn;
+}
+
 /** The exchange of a request `HttpLogging.handle` has seen. */
 export function exchangeOf(req: IncomingMessage): Exchange | undefined {
-  return (req as WithExchange)[EXCHANGE];
+  return exchanges.get(req);
+}
+
+/** The exchange of a response whose request `HttpLogging.handle` has seen (Node links them as `res.req`). */
+export function exchangeOfResponse(res: ServerResponse): Exchange | undefined {
+  const req = (res as { req?: object }).req;
+  const exchange = req === undefined ? undefined : exchanges.get(req);
+  return exchange !== undefined && exchange.res === res ? exchange : undefined;
 }
 
 /**
@@ -143,49 +171,144 @@ export function currentExchange(): Exchange | undefined {
   return context === undefined ? undefined : (context as WithExchange)[EXCHANGE];
 }
 
-type Emit = (this: unknown, ...args: unknown[]) => boolean;
-type WithEmitted = { [EXCHANGE]?: Exchange; emit: Emit };
+// ---------------------------------------------------------------------------------------------
+// What loglane does inside a request's and a response's own functions:
+// - `emit`: runs the event's listeners inside the request's trace context. Node emits a request's
+//   `data`/`end` and a response's `finish`/`close` from the socket's context, so a listener the app
+//   adds (a hand-written body reader, busboy, multer, a body parser calling `next()` from its `end`
+//   listener) would see no ids. An event nobody listens to is emitted as is, and one emitted inside
+//   the context already is not wrapped again. It also sees the first sign of a client that left
+//   (a request `aborted`/`error`, a response `close` before it finished), the end of the request
+//   body (for an HttpRequest waiting for its parser) and the end of the response (for HttpResponse:
+//   no listener per request).
+// - `write`/`end`: keep the first bytes of the response body (body-capture.ts).
+// - `writeHead`: sends the trace id of an ignored request whose head goes out failing.
+// Where an adapter knows prototypes that only its app's requests and responses have (Express's
+// `app.request`/`app.response`), they are replaced there once (`hookPrototypes`); otherwise on each
+// request and response, by functions shared by all of them that find the originals on the exchange.
 
-/**
- * Runs the request's and the response's event listeners inside the request's trace context.
- * Node emits a request's `data`/`end` and a response's `finish`/`close` from the socket's context,
- * so a listener the app adds (a hand-written body reader, busboy, multer, a body parser calling
- * `next()` from its `end` listener) would see no ids. The two `emit` functions are shared by every
- * request (module-level, no closure per request): each finds its exchange on the emitter and the
- * emitter's own `emit` on the exchange. An event nobody listens to is emitted as is, and one
- * emitted inside the context already is not wrapped again. They also see the first sign of a
- * client that left (a request `aborted`/`error`, or a response `close` before it finished), and
- * the end of the request body (for an HttpRequest waiting for its parser, see `onRequestEnd`).
- */
-export function bindEmitters(exchange: Exchange): void {
-  const req = exchange.req as unknown as WithEmitted;
-  const res = exchange.res as unknown as WithEmitted;
-  exchange.reqEmit = req.emit;
-  exchange.resEmit = res.emit;
-  req.emit = requestEmit as Emit;
-  res.emit = responseEmit as Emit;
-}
-
-function requestEmit(this: IncomingMessage & WithExchange, event: string | symbol): boolean {
-  const exchange = this[EXCHANGE] as Exchange;
-  if (event === 'aborted' || event === 'error' || (event === 'close' && !this.complete)) exchange.clientGone();
-  const emitted = emitInContext(exchange, exchange.reqEmit, this, event, arguments);
+function emitRequest(exchange: Exchange, req: IncomingMessage, emit: Emit, event: unknown, args: IArguments): boolean {
+  if (event === 'aborted' || event === 'error' || (event === 'close' && !req.complete)) exchange.clientGone();
+  const emitted = emitInContext(exchange, emit, req, event as string, args);
   if (event === 'end' && exchange.onRequestEnd !== undefined) exchange.onRequestEnd(exchange);
   return emitted;
 }
 
-function responseEmit(this: ServerResponse & WithExchange, event: string | symbol): boolean {
-  const exchange = this[EXCHANGE] as Exchange;
-  if (event === 'close' && !this.writableFinished) exchange.clientGone();
-  return emitInContext(exchange, exchange.resEmit, this, event, arguments);
+function emitResponse(exchange: Exchange, res: ServerResponse, emit: Emit, event: unknown, args: IArguments): boolean {
+  if (event === 'finish' || event === 'close') {
+    if (event === 'close' && !res.writableFinished) exchange.clientGone();
+    // HttpResponse first, as a listener added when the request arrived would have written it.
+    if (!exchange.responseLogged && exchange.onResponseEnd !== undefined) exchange.onResponseEnd(exchange);
+  }
+  return emitInContext(exchange, emit, res, event as string, args);
 }
 
-function emitInContext(exchange: Exchange, emit: Emit, emitter: NodeJS.EventEmitter, event: string | symbol, args: IArguments): boolean {
+function emitInContext(exchange: Exchange, emit: Emit, emitter: NodeJS.EventEmitter, event: string, args: IArguments): boolean {
   if (emitter.listenerCount(event) === 0 || getTraceContext() === exchange.context) return emit.apply(emitter, args as unknown as unknown[]);
   return runInContext(exchange.context, () => emit.apply(emitter, args as unknown as unknown[]));
 }
 
-/** The exchange of a response whose request `HttpLogging.handle` has seen. */
-export function exchangeOfResponse(res: ServerResponse): Exchange | undefined {
-  return (res as WithExchange)[EXCHANGE];
+/** Sets the trace id header of an ignored request when its head goes out failing (5xx, or an error recorded). */
+function noteHead(exchange: Exchange, res: ServerResponse, status: unknown): void {
+  const header = exchange.traceIdOnFailure;
+  if (header === undefined || res.headersSent) return;
+  const code = typeof status === 'number' ? status : res.statusCode;
+  if (code >= 500 || exchange.hasError) res.setHeader(header, exchange.context.traceId);
+}
+
+// The shared functions put on each request and response, for apps whose prototypes are not hooked.
+function ownRequestEmit(this: IncomingMessage, event: unknown): boolean {
+  const exchange = exchanges.get(this) as Exchange;
+  return emitRequest(exchange, this, (exchange.own as OwnFunctions).reqEmit, event, arguments);
+}
+function ownResponseEmit(this: ServerResponse, event: unknown): boolean {
+  const exchange = exchangeOfResponse(this) as Exchange;
+  return emitResponse(exchange, this, (exchange.own as OwnFunctions).resEmit, event, arguments);
+}
+function ownWrite(this: ServerResponse): unknown {
+  const exchange = exchangeOfResponse(this) as Exchange;
+  if (exchange.captureLimit > 0) captureChunk(exchange, arguments[0], arguments[1]);
+  return (exchange.own as OwnFunctions).write.apply(this, arguments as unknown as unknown[]);
+}
+function ownEnd(this: ServerResponse): unknown {
+  const exchange = exchangeOfResponse(this) as Exchange;
+  if (exchange.captureLimit > 0 && typeof arguments[0] !== 'function') captureChunk(exchange, arguments[0], arguments[1]);
+  return (exchange.own as OwnFunctions).end.apply(this, arguments as unknown as unknown[]);
+}
+function ownWriteHead(this: ServerResponse): unknown {
+  const exchange = exchangeOfResponse(this) as Exchange;
+  noteHead(exchange, this, arguments[0]);
+  return (exchange.own as OwnFunctions).writeHead.apply(this, arguments as unknown as unknown[]);
+}
+
+/** Whether the request's and the response's prototypes carry the hooks (`hookPrototypes`). */
+export function prototypesHooked(req: IncomingMessage, res: ServerResponse): boolean {
+  return (req as Hookable)[HOOKED] === true && (res as Hookable)[HOOKED] === true;
+}
+
+/** Replaces the functions of this one request and response (their prototypes are not hooked). */
+export function hookOwnFunctions(exchange: Exchange): void {
+  const req = exchange.req as unknown as { emit: Emit };
+  const res = exchange.res as unknown as { emit: Emit; write: Fn; end: Fn; writeHead: Fn };
+  exchange.own = { reqEmit: req.emit, resEmit: res.emit, write: res.write, end: res.end, writeHead: res.writeHead };
+  req.emit = ownRequestEmit as Emit;
+  res.emit = ownResponseEmit as Emit;
+  if (exchange.captureLimit > 0) {
+    res.write = ownWrite as Fn;
+    res.end = ownEnd as Fn;
+  }
+  if (exchange.traceIdOnFailure !== undefined) res.writeHead = ownWriteHead as Fn;
+}
+
+/**
+ * Replaces `emit` on a request prototype and `emit`, `write`, `end` and `writeHead` on a response
+ * prototype, once: every request and response inheriting from them is then followed without a
+ * function or property of its own. Only for prototypes that are the app's own (Express's
+ * `app.request`/`app.response`), never node:http's shared ones. A request or response that
+ * `HttpLogging.handle` has not seen passes straight through.
+ */
+export function hookPrototypes(requestPrototype: object, responsePrototype: object): void {
+  if (!Object.prototype.hasOwnProperty.call(requestPrototype, HOOKED)) {
+    const emit = (requestPrototype as { emit: Emit }).emit;
+    Object.defineProperty(requestPrototype, 'emit', {
+      configurable: true,
+      writable: true,
+      value: function emitRequestEvent(this: IncomingMessage, event: unknown): boolean {
+        const exchange = exchanges.get(this);
+        if (exchange === undefined || exchange.own !== undefined) return emit.apply(this, arguments as unknown as unknown[]);
+        return emitRequest(exchange, this, emit, event, arguments);
+      },
+    });
+    Object.defineProperty(requestPrototype, HOOKED, { value: true });
+  }
+  if (!Object.prototype.hasOwnProperty.call(responsePrototype, HOOKED)) {
+    const proto = responsePrototype as { emit: Emit; write: Fn; end: Fn; writeHead: Fn };
+    const { emit, write, end, writeHead } = proto;
+    const define = (name: string, value: (this: ServerResponse, ...args: never[]) => unknown): void => {
+      Object.defineProperty(responsePrototype, name, { configurable: true, writable: true, value });
+    };
+    define('emit', function emitResponseEvent(this: ServerResponse, event: unknown): boolean {
+      const exchange = exchangeOfResponse(this);
+      if (exchange === undefined || exchange.own !== undefined) return emit.apply(this, arguments as unknown as unknown[]);
+      return emitResponse(exchange, this, emit, event, arguments);
+    });
+    define('write', function write_(this: ServerResponse): unknown {
+      const exchange = exchangeOfResponse(this);
+      if (exchange !== undefined && exchange.own === undefined && exchange.captureLimit > 0) captureChunk(exchange, arguments[0], arguments[1]);
+      return write.apply(this, arguments as unknown as unknown[]);
+    });
+    define('end', function end_(this: ServerResponse): unknown {
+      const exchange = exchangeOfResponse(this);
+      if (exchange !== undefined && exchange.own === undefined && exchange.captureLimit > 0 && typeof arguments[0] !== 'function') {
+        captureChunk(exchange, arguments[0], arguments[1]);
+      }
+      return end.apply(this, arguments as unknown as unknown[]);
+    });
+    define('writeHead', function writeHead_(this: ServerResponse): unknown {
+      const exchange = exchangeOfResponse(this);
+      if (exchange !== undefined && exchange.own === undefined) noteHead(exchange, this, arguments[0]);
+      return writeHead.apply(this, arguments as unknown as unknown[]);
+    });
+    Object.defineProperty(responsePrototype, HOOKED, { value: true });
+  }
 }

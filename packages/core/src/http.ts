@@ -5,10 +5,10 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { captureResponseBody, hasRequestBody, isEmptyObject, parsedBodyOf, requestBodyOf, responseBodyOf } from './body-capture.js';
+import { hasRequestBody, isEmptyObject, parsedBodyOf, requestBodyOf, responseBodyOf } from './body-capture.js';
 import { clientIp, headerValue } from './client-ip.js';
 import { type TraceContext, getTraceContext, runInContext } from './context.js';
-import { Exchange, type HttpExchange, type HttpExchangeState, type HttpView, bindEmitters, currentExchange, exchangeOf, exchangeOfContext, exchangeOfResponse } from './exchange.js';
+import { Exchange, type HttpExchange, type HttpExchangeState, type HttpView, currentExchange, exchangeOf, exchangeOfContext, hookOwnFunctions, hookPrototypes, prototypesHooked } from './exchange.js';
 import { type IgnoreRule, IgnoreRules } from './ignore-rules.js';
 import { type LoglaneLogger, createLogger } from './logger.js';
 import { type DetailFields, HTTP_REQUEST, HTTP_RESPONSE, type LogLevel } from './schema.js';
@@ -114,17 +114,16 @@ export class HttpLogging {
     context.resolveUserId = this.userIdOfContext;
     const url = safeCall(view, view?.originalUrl) ?? req.url ?? '/';
     const exchange = new Exchange(req, res, context, view, this.ignoreRules.matches(url, safeCall(view, view?.mountPath), req));
-    bindEmitters(exchange);
+    exchange.onResponseEnd = this.onResponseEnd;
+    if (this.logResponseBody) exchange.captureLimit = this.maxBodyBytes;
     if (this.traceIdHeader && !res.headersSent) {
       // A probe is logged only when it fails: its id is sent only then, so that every id a caller
       // gets back names records that exist.
-      if (exchange.ignored) sendTraceIdIfFailing(exchange, this.traceIdHeader);
+      if (exchange.ignored) exchange.traceIdOnFailure = this.traceIdHeader;
       else res.setHeader(this.traceIdHeader, context.traceId);
     }
-    if (this.logResponseBody) captureResponseBody(exchange, this.maxBodyBytes);
-    // One listener: Node emits a response's `close` after its `finish`, and also when the
-    // connection goes before the response is complete.
-    res.on('close', this.onResponseClose);
+    // The app's prototypes may carry the hooks already (`hookPrototypes`); else this request's own.
+    if (!prototypesHooked(req, res)) hookOwnFunctions(exchange);
     if (exchange.ignored) {
       runInContext(context, next);
       return;
@@ -151,12 +150,19 @@ export class HttpLogging {
       return exchange === undefined ? undefined : logging.resolveUserId(exchange.req);
     })(this);
 
-  /** The `close` listener of every response. */
-  private readonly onResponseClose = ((logging: HttpLogging) =>
-    function onResponseClose(this: ServerResponse): void {
-      const exchange = exchangeOfResponse(this);
-      if (exchange !== undefined) logging.finish(exchange);
-    })(this);
+  /** Writes the HttpResponse of an exchange (its response emitted `finish`, or `close` first). */
+  private readonly onResponseEnd = (exchange: Exchange): void => this.finish(exchange);
+
+  /**
+   * Follows every request and response that inherits from these prototypes by replacing `emit`
+   * (and the response's `write`, `end`, `writeHead`) on them once, instead of on each request:
+   * for an adapter that knows prototypes only its app's requests and responses have (Express's
+   * `app.request` and `app.response`), never node:http's shared ones. Hooking a prototype twice
+   * does nothing; requests `handle` has not seen pass straight through.
+   */
+  hookPrototypes(requestPrototype: object, responsePrototype: object): void {
+    hookPrototypes(requestPrototype, responsePrototype);
+  }
 
   /**
    * Attaches an error to the request's HttpResponse (error fields, level by status). The first error
@@ -283,8 +289,7 @@ export class HttpLogging {
     else runInContext(exchange.context, () => this.logger.write(record));
   }
 
-  /** @internal */
-  finish(exchange: Exchange): void {
+  private finish(exchange: Exchange): void {
     if (exchange.responseLogged) return;
     exchange.responseLogged = true;
     const { res } = exchange;
@@ -364,18 +369,4 @@ function pathOf(url: string | undefined): string {
   if (url === undefined) return '';
   const q = url.search(/[?#]/);
   return q === -1 ? url : url.slice(0, q);
-}
-
-
-type WriteHeadFn = ServerResponse['writeHead'];
-
-/** Sets the trace id header of an ignored request when its head goes out failing (5xx, or an error recorded). */
-function sendTraceIdIfFailing(exchange: Exchange, header: string): void {
-  const res = exchange.res;
-  const writeHead = res.writeHead;
-  res.writeHead = function (this: ServerResponse, ...args: unknown[]): ServerResponse {
-    const status = typeof args[0] === 'number' ? args[0] : this.statusCode;
-    if ((status >= 500 || exchange.hasError) && !this.headersSent) this.setHeader(header, exchange.context.traceId);
-    return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
-  } as WriteHeadFn;
 }
