@@ -4,7 +4,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { captureChunk } from './body-capture.js';
-import { type TraceContext, getTraceContext, runInContext } from './context.js';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { type TraceContext, getTraceContext } from './context.js';
+import { sharedTraceStorage } from './process.js';
 import type { DetailFields } from './schema.js';
 
 /** What an adapter knows about a request beyond node:http. Every member is optional. */
@@ -62,6 +64,8 @@ export interface HttpExchange extends HttpExchangeState {
 // node:http request or response costs each request a copy of its hidden class (measured: about
 // 1.2 KB allocated per property on an Express request), a WeakMap entry next to nothing.
 const exchanges = new WeakMap<object, Exchange>();
+// context.ts's storage (the one per process), used directly to pass arguments to `run`.
+const storage = sharedTraceStorage(() => new AsyncLocalStorage<TraceContext>());
 const EXCHANGE = Symbol('loglane.exchange');
 /** Marks the request and response prototypes whose functions `hookPrototypes` replaced. */
 const HOOKED = Symbol('loglane.hooked');
@@ -204,8 +208,9 @@ function emitResponse(exchange: Exchange, res: ServerResponse, emit: Emit, event
 }
 
 function emitInContext(exchange: Exchange, emit: Emit, emitter: NodeJS.EventEmitter, event: string, args: IArguments): boolean {
-  if (emitter.listenerCount(event) === 0 || getTraceContext() === exchange.context) return emit.apply(emitter, args as unknown as unknown[]);
-  return runInContext(exchange.context, () => emit.apply(emitter, args as unknown as unknown[]));
+  if (emitter.listenerCount(event) === 0 || storage.getStore() === exchange.context) return emit.apply(emitter, args as unknown as unknown[]);
+  // `run` with arguments: no closure per event.
+  return storage.run(exchange.context, Reflect.apply, emit, emitter, args) as boolean;
 }
 
 /** Sets the trace id header of an ignored request when its head goes out failing (5xx, or an error recorded). */

@@ -7,12 +7,17 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { hasRequestBody, isEmptyObject, parsedBodyOf, requestBodyOf, responseBodyOf } from './body-capture.js';
 import { clientIp, headerValue } from './client-ip.js';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { type TraceContext, getTraceContext, runInContext } from './context.js';
+import { sharedTraceStorage } from './process.js';
 import { Exchange, type HttpExchange, type HttpExchangeState, type HttpView, currentExchange, exchangeOf, exchangeOfContext, hookOwnFunctions, hookPrototypes, prototypesHooked } from './exchange.js';
 import { type IgnoreRule, IgnoreRules } from './ignore-rules.js';
 import { type LoglaneLogger, createLogger } from './logger.js';
 import { type DetailFields, HTTP_REQUEST, HTTP_RESPONSE, type LogLevel } from './schema.js';
 import { type TraceOptions, TraceResolver } from './trace.js';
+
+// context.ts's storage (the one per process), used directly to pass arguments to `run`.
+const storage = sharedTraceStorage(() => new AsyncLocalStorage<TraceContext>());
 
 export { DEFAULT_IGNORE, type IgnoreRule } from './ignore-rules.js';
 export { clientIp } from './client-ip.js';
@@ -133,15 +138,17 @@ export class HttpLogging {
     if (!this.logger.isLevelEnabled('info')) exchange.context.beforeRecord = () => this.logRequest(exchange);
     else if (this.bodyPending(exchange)) this.deferRequestRecord(exchange);
     else {
-      // The context is entered once for the record and the rest of the request.
-      runInContext(context, () => {
-        this.logRequest(exchange);
-        next();
-      });
+      // The context is entered once, for the record and the rest of the request.
+      storage.run(context, this.logRequestThen, exchange, next);
       return;
     }
     runInContext(context, next);
   }
+
+  private readonly logRequestThen = (exchange: Exchange, next: () => void): void => {
+    this.logRequest(exchange);
+    next();
+  };
 
   /** `resolveUserId` of every request's context (called as its method): one function per app, not per request. */
   private readonly userIdOfContext = ((logging: HttpLogging) =>
