@@ -1,5 +1,7 @@
-// One request/response pair in flight: what core and the adapters know about it, kept on the raw
-// request (no registry), and its request and response events run inside its trace context.
+// One request/response pair in flight: what core and the adapters know about it (found from the raw
+// request through a WeakMap), and the hooks that run its request and response events inside its
+// trace context, capture its response body and note its end.
+/* eslint-disable prefer-rest-params -- the hooks forward `arguments` as they are: a rest parameter would allocate an array per call, on every event and write of every request. */
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
