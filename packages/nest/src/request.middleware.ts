@@ -35,7 +35,8 @@ type ExpressApp = { request?: unknown; response?: unknown; parent?: unknown };
  */
 function hookExpressPrototypes(http: HttpLogging, req: IncomingMessage, res: ServerResponse): void {
   const app = (req as { app?: ExpressApp }).app;
-  if (typeof app !== 'object' || app === null || app.parent !== undefined) return;
+  // An Express app is a function.
+  if ((typeof app !== 'function' && typeof app !== 'object') || app === null || app.parent !== undefined) return;
   const { request, response } = app;
   if (typeof request !== 'object' || request === null || typeof response !== 'object' || response === null) return;
   if (Object.getPrototypeOf(req) !== request || Object.getPrototypeOf(res) !== response) return;
