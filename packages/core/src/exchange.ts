@@ -106,8 +106,11 @@ export class Exchange implements HttpExchange {
   headersSentWhenGone: boolean | undefined;
   /** The header that carries the trace id of an ignored request, set only if its head goes out failing. */
   traceIdOnFailure: string | undefined;
-  /** Writes the HttpResponse; called on the response's `finish`, else on its `close`. */
-  onResponseEnd: ((exchange: Exchange) => void) | undefined;
+  /**
+   * Writes the HttpResponse; called on the response's `finish` (`finished`: Node has handed the
+   * whole response to the connection), else on its `close`.
+   */
+  onResponseEnd: ((exchange: Exchange, finished: boolean) => void) | undefined;
   /** Called once the request body has been read, while an HttpRequest waits for its parser. */
   onRequestEnd: ((exchange: Exchange) => void) | undefined;
   /** The request's and response's own functions, where they are replaced on each (not on a prototype). */
@@ -204,7 +207,7 @@ function emitResponse(exchange: Exchange, res: ServerResponse, emit: Emit, event
   if (event === 'finish' || event === 'close') {
     if (event === 'close' && !res.writableFinished) exchange.clientGone();
     // HttpResponse first, as a listener added when the request arrived would have written it.
-    if (!exchange.responseLogged && exchange.onResponseEnd !== undefined) exchange.onResponseEnd(exchange);
+    if (!exchange.responseLogged && exchange.onResponseEnd !== undefined) exchange.onResponseEnd(exchange, event === 'finish');
   }
   return emitInContext(exchange, emit, res, event as string, args);
 }

@@ -158,7 +158,7 @@ export class HttpLogging {
     })(this);
 
   /** Writes the HttpResponse of an exchange (its response emitted `finish`, or `close` first). */
-  private readonly onResponseEnd = (exchange: Exchange): void => this.finish(exchange);
+  private readonly onResponseEnd = (exchange: Exchange, finished: boolean): void => this.finish(exchange, finished);
 
   /**
    * Follows every request and response that inherits from these prototypes by replacing `emit`
@@ -296,13 +296,14 @@ export class HttpLogging {
     else runInContext(exchange.context, () => this.logger.write(record));
   }
 
-  private finish(exchange: Exchange): void {
+  private finish(exchange: Exchange, finished: boolean): void {
     if (exchange.responseLogged) return;
     exchange.responseLogged = true;
     const { res } = exchange;
     // Not complete, or completed only into a connection the client had already left (Node finishes
-    // a response on a destroyed socket without an error).
-    const aborted = !res.writableFinished || exchange.headersSentWhenGone !== undefined;
+    // a response on a destroyed socket without an error). On `finish` the response is complete even
+    // though Node has not detached the connection yet (its own `finish` listener runs after ours).
+    const aborted = !(finished || res.writableFinished) || exchange.headersSentWhenGone !== undefined;
     // A client that left before the headers went out never got a status, whatever the app set after
     // it left (a body parser's 400 for an upload cut short): nginx's 499 "client closed request".
     const neverSent = aborted && (!res.headersSent || exchange.headersSentWhenGone === false);
