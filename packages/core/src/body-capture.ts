@@ -1,7 +1,7 @@
 // The bodies of an exchange as records write them: the request body the app parsed (or a
 // description of one it never parsed), and the response body captured from what was sent.
 
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { headerValue } from './client-ip.js';
 import type { Exchange } from './exchange.js';
 import { JsonText } from './record-draft.js';
@@ -74,7 +74,7 @@ export function responseBodyOf(exchange: Exchange): unknown {
   const encoding = headerValue(res.getHeader('content-encoding'));
   const type = headerValue(res.getHeader('content-type'));
   if (encoding && encoding !== 'identity') return `[${encoding}-encoded ${type ?? 'body'} ${exchange.totalBytes} bytes]`;
-  return describeBytes(Buffer.concat(exchange.chunks), type, exchange.totalBytes, exchange.totalBytes > exchange.capturedBytes);
+  return describeBytes(Buffer.concat(exchange.chunks ?? []), type, exchange.totalBytes, exchange.totalBytes > exchange.capturedBytes);
 }
 
 /** A captured body as something the encoder can write: a parsed value, text, or a description. */
@@ -101,36 +101,24 @@ function describeBytes(bytes: Buffer, contentType: string | undefined, totalByte
   return cut ? new JsonText(JSON.stringify(text).slice(0, -1), true) : text;
 }
 
-type WriteFn = ServerResponse['write'];
-type EndFn = ServerResponse['end'];
-
-/** Wraps `res.write`/`res.end` to keep the first `limit` bytes of the body (and count the rest). */
-export function captureResponseBody(exchange: Exchange, limit: number): void {
-  const res = exchange.res;
-  const write = res.write;
-  const end = res.end;
-  const capture = (chunk: unknown, encoding: unknown): void => {
-    // The adapter already handed over the body as a value (Express `res.json`): no bytes needed.
-    if (exchange.hasResponseValue) return;
-    if (typeof chunk !== 'string' && !(chunk instanceof Uint8Array)) return;
-    const buffer =
-      typeof chunk === 'string'
-        ? Buffer.from(chunk, typeof encoding === 'string' && Buffer.isEncoding(encoding) ? encoding : 'utf8')
-        : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    exchange.totalBytes += buffer.length;
-    const room = limit - exchange.capturedBytes;
-    if (room <= 0) return;
-    const kept = buffer.length > room ? buffer.subarray(0, room) : buffer;
-    // Copy: the app may reuse its buffer after write returns.
-    exchange.chunks.push(Buffer.from(kept));
-    exchange.capturedBytes += kept.length;
-  };
-  res.write = function (this: ServerResponse, ...args: unknown[]): boolean {
-    capture(args[0], args[1]);
-    return (write as (...a: unknown[]) => boolean).apply(this, args);
-  } as WriteFn;
-  res.end = function (this: ServerResponse, ...args: unknown[]): ServerResponse {
-    if (typeof args[0] !== 'function') capture(args[0], args[1]);
-    return (end as (...a: unknown[]) => ServerResponse).apply(this, args);
-  } as EndFn;
+/**
+ * Keeps the first `captureLimit` bytes of a chunk the app sends (and counts the rest); called from
+ * the response's `write` and `end` (exchange.ts).
+ */
+export function captureChunk(exchange: Exchange, chunk: unknown, encoding: unknown): void {
+  // The adapter already handed over the body as a value (Express `res.json`): no bytes needed.
+  if (exchange.hasResponseValue) return;
+  let bytes: Buffer;
+  if (typeof chunk === 'string') {
+    bytes = Buffer.from(chunk, typeof encoding === 'string' && Buffer.isEncoding(encoding) ? encoding : 'utf8');
+  } else if (chunk instanceof Uint8Array) {
+    bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  } else return;
+  exchange.totalBytes += bytes.length;
+  const room = exchange.captureLimit - exchange.capturedBytes;
+  if (room <= 0) return;
+  const kept = bytes.length > room ? bytes.subarray(0, room) : bytes;
+  // A string was encoded into a Buffer of our own above; the app may reuse its buffer after write returns.
+  (exchange.chunks ??= []).push(typeof chunk === 'string' ? kept : Buffer.from(kept));
+  exchange.capturedBytes += kept.length;
 }

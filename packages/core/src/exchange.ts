@@ -1,9 +1,14 @@
-// One request/response pair in flight: what core and the adapters know about it, kept on the raw
-// request (no registry), and its request and response events run inside its trace context.
+// One request/response pair in flight: what core and the adapters know about it (found from the raw
+// request through a WeakMap), and the hooks that run its request and response events inside its
+// trace context, capture its response body and note its end.
+/* eslint-disable prefer-rest-params -- the hooks forward `arguments` as they are: a rest parameter would allocate an array per call, on every event and write of every request. */
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { type TraceContext, getTraceContext, runInContext } from './context.js';
+import { captureChunk } from './body-capture.js';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { type TraceContext, getTraceContext } from './context.js';
+import { sharedTraceStorage } from './process.js';
 import type { DetailFields } from './schema.js';
 import type { RequestVolume } from './volume.js';
 
@@ -58,8 +63,19 @@ export interface HttpExchange extends HttpExchangeState {
   recordError(error: unknown): boolean;
 }
 
+// The exchange of each request, in a WeakMap rather than on the request: a property added to a
+// node:http request or response costs each request a copy of its hidden class (measured: about
+// 1.2 KB allocated per property on an Express request), a WeakMap entry next to nothing.
+const exchanges = new WeakMap<object, Exchange>();
+// context.ts's storage (the one per process), used directly to pass arguments to `run`.
+const storage = sharedTraceStorage(() => new AsyncLocalStorage<TraceContext>());
 const EXCHANGE = Symbol('loglane.exchange');
+/** Marks the request and response prototypes whose functions `hookPrototypes` replaced. */
+const HOOKED = Symbol('loglane.hooked');
 type WithExchange = { [EXCHANGE]?: Exchange };
+type Hookable = { [HOOKED]?: boolean };
+type Fn = (this: unknown, ...args: unknown[]) => unknown;
+type Emit = (this: unknown, ...args: unknown[]) => boolean;
 
 /** One request/response pair in flight. */
 export class Exchange implements HttpExchange {
@@ -75,9 +91,15 @@ export class Exchange implements HttpExchange {
   common: DetailFields | undefined;
   responseValue: unknown;
   hasResponseValue = false;
-  readonly chunks: Buffer[] = [];
+  /** The route Express matched and `req.baseUrl` at that moment (see the Express adapter). */
+  matchedRoute: unknown;
+  matchedBaseUrl: unknown;
+  /** The first `captureLimit` bytes of the response body, once the app sends any. */
+  chunks: Buffer[] | undefined;
   capturedBytes = 0;
   totalBytes = 0;
+  /** Bytes of the response body to keep; 0 when response bodies are not written. */
+  captureLimit = 0;
   /**
    * Whether the response's headers had gone out when the client was first seen leaving
    * (`undefined` while it has not left). A status set after that never reached the client.
@@ -85,6 +107,17 @@ export class Exchange implements HttpExchange {
   headersSentWhenGone: boolean | undefined;
   /** Body policies and sampling of this request (volume.ts); `undefined` under the default policy. */
   volume: RequestVolume | undefined;
+  /** The header that carries the trace id of an ignored request, set only if its head goes out failing. */
+  traceIdOnFailure: string | undefined;
+  /**
+   * Writes the HttpResponse; called on the response's `finish` (`finished`: Node has handed the
+   * whole response to the connection), else on its `close`.
+   */
+  onResponseEnd: ((exchange: Exchange, finished: boolean) => void) | undefined;
+  /** Called once the request body has been read, while an HttpRequest waits for its parser. */
+  onRequestEnd: ((exchange: Exchange) => void) | undefined;
+  /** The request's and response's own functions, where they are replaced on each (not on a prototype). */
+  own: OwnFunctions | undefined;
 
   constructor(
     readonly req: IncomingMessage,
@@ -93,7 +126,7 @@ export class Exchange implements HttpExchange {
     readonly view: HttpView | undefined,
     readonly ignored: boolean,
   ) {
-    (req as WithExchange)[EXCHANGE] = this;
+    exchanges.set(req, this);
     (context as WithExchange)[EXCHANGE] = this;
   }
 
@@ -110,9 +143,25 @@ export class Exchange implements HttpExchange {
   }
 }
 
+/** The functions of one request and response that were replaced on the objects themselves. */
+interface OwnFunctions {
+  reqEmit: Emit;
+  resEmit: Emit;
+  write: Fn;
+  end: Fn;
+  writeHead: Fn;
+}
+
 /** The exchange of a request `HttpLogging.handle` has seen. */
 export function exchangeOf(req: IncomingMessage): Exchange | undefined {
-  return (req as WithExchange)[EXCHANGE];
+  return exchanges.get(req);
+}
+
+/** The exchange of a response whose request `HttpLogging.handle` has seen (Node links them as `res.req`). */
+export function exchangeOfResponse(res: ServerResponse): Exchange | undefined {
+  const req = (res as { req?: object }).req;
+  const exchange = req === undefined ? undefined : exchanges.get(req);
+  return exchange !== undefined && exchange.res === res ? exchange : undefined;
 }
 
 /**
@@ -123,35 +172,156 @@ export function currentHttpExchange(): HttpExchange | undefined {
   return currentExchange();
 }
 
+/** The exchange a trace context was made for, if any. */
+export function exchangeOfContext(context: TraceContext): Exchange | undefined {
+  return (context as WithExchange)[EXCHANGE];
+}
+
 /** The exchange whose trace context is running, if any. */
 export function currentExchange(): Exchange | undefined {
   const context = getTraceContext();
   return context === undefined ? undefined : (context as WithExchange)[EXCHANGE];
 }
 
-type Emit = (event: string | symbol, ...args: unknown[]) => boolean;
+// ---------------------------------------------------------------------------------------------
+// What loglane does inside a request's and a response's own functions:
+// - `emit`: runs the event's listeners inside the request's trace context. Node emits a request's
+//   `data`/`end` and a response's `finish`/`close` from the socket's context, so a listener the app
+//   adds (a hand-written body reader, busboy, multer, a body parser calling `next()` from its `end`
+//   listener) would see no ids. An event nobody listens to is emitted as is, and one emitted inside
+//   the context already is not wrapped again. It also sees the first sign of a client that left
+//   (a request `aborted`/`error`, a response `close` before it finished), the end of the request
+//   body (for an HttpRequest waiting for its parser) and the end of the response (for HttpResponse:
+//   no listener per request).
+// - `write`/`end`: keep the first bytes of the response body (body-capture.ts).
+// - `writeHead`: sends the trace id of an ignored request whose head goes out failing.
+// Where an adapter knows prototypes that only its app's requests and responses have (Express's
+// `app.request`/`app.response`), they are replaced there once (`hookPrototypes`); otherwise on each
+// request and response, by functions shared by all of them that find the originals on the exchange.
+
+function emitRequest(exchange: Exchange, req: IncomingMessage, emit: Emit, event: unknown, args: IArguments): boolean {
+  if (event === 'aborted' || event === 'error' || (event === 'close' && !req.complete)) exchange.clientGone();
+  const emitted = emitInContext(exchange, emit, req, event as string, args);
+  if (event === 'end' && exchange.onRequestEnd !== undefined) exchange.onRequestEnd(exchange);
+  return emitted;
+}
+
+function emitResponse(exchange: Exchange, res: ServerResponse, emit: Emit, event: unknown, args: IArguments): boolean {
+  if (event === 'finish' || event === 'close') {
+    if (event === 'close' && !res.writableFinished) exchange.clientGone();
+    // HttpResponse first, as a listener added when the request arrived would have written it.
+    if (!exchange.responseLogged && exchange.onResponseEnd !== undefined) exchange.onResponseEnd(exchange, event === 'finish');
+  }
+  return emitInContext(exchange, emit, res, event as string, args);
+}
+
+function emitInContext(exchange: Exchange, emit: Emit, emitter: NodeJS.EventEmitter, event: string, args: IArguments): boolean {
+  if (emitter.listenerCount(event) === 0 || storage.getStore() === exchange.context) return emit.apply(emitter, args as unknown as unknown[]);
+  // `run` with arguments: no closure per event.
+  return storage.run(exchange.context, Reflect.apply, emit, emitter, args) as boolean;
+}
+
+/** Sets the trace id header of an ignored request when its head goes out failing (5xx, or an error recorded). */
+function noteHead(exchange: Exchange, res: ServerResponse, status: unknown): void {
+  const header = exchange.traceIdOnFailure;
+  if (header === undefined || res.headersSent) return;
+  const code = typeof status === 'number' ? status : res.statusCode;
+  if (code >= 500 || exchange.hasError) res.setHeader(header, exchange.context.traceId);
+}
+
+// The shared functions put on each request and response, for apps whose prototypes are not hooked.
+function ownRequestEmit(this: IncomingMessage, event: unknown): boolean {
+  const exchange = exchanges.get(this) as Exchange;
+  return emitRequest(exchange, this, (exchange.own as OwnFunctions).reqEmit, event, arguments);
+}
+function ownResponseEmit(this: ServerResponse, event: unknown): boolean {
+  const exchange = exchangeOfResponse(this) as Exchange;
+  return emitResponse(exchange, this, (exchange.own as OwnFunctions).resEmit, event, arguments);
+}
+function ownWrite(this: ServerResponse): unknown {
+  const exchange = exchangeOfResponse(this) as Exchange;
+  if (exchange.captureLimit > 0) captureChunk(exchange, arguments[0], arguments[1]);
+  return (exchange.own as OwnFunctions).write.apply(this, arguments as unknown as unknown[]);
+}
+function ownEnd(this: ServerResponse): unknown {
+  const exchange = exchangeOfResponse(this) as Exchange;
+  if (exchange.captureLimit > 0 && typeof arguments[0] !== 'function') captureChunk(exchange, arguments[0], arguments[1]);
+  return (exchange.own as OwnFunctions).end.apply(this, arguments as unknown as unknown[]);
+}
+function ownWriteHead(this: ServerResponse): unknown {
+  const exchange = exchangeOfResponse(this) as Exchange;
+  noteHead(exchange, this, arguments[0]);
+  return (exchange.own as OwnFunctions).writeHead.apply(this, arguments as unknown as unknown[]);
+}
+
+/** Whether the request's and the response's prototypes carry the hooks (`hookPrototypes`). */
+export function prototypesHooked(req: IncomingMessage, res: ServerResponse): boolean {
+  return (req as Hookable)[HOOKED] === true && (res as Hookable)[HOOKED] === true;
+}
+
+/** Replaces the functions of this one request and response (their prototypes are not hooked). */
+export function hookOwnFunctions(exchange: Exchange): void {
+  const req = exchange.req as unknown as { emit: Emit };
+  const res = exchange.res as unknown as { emit: Emit; write: Fn; end: Fn; writeHead: Fn };
+  exchange.own = { reqEmit: req.emit, resEmit: res.emit, write: res.write, end: res.end, writeHead: res.writeHead };
+  req.emit = ownRequestEmit as Emit;
+  res.emit = ownResponseEmit as Emit;
+  if (exchange.captureLimit > 0) {
+    res.write = ownWrite as Fn;
+    res.end = ownEnd as Fn;
+  }
+  if (exchange.traceIdOnFailure !== undefined) res.writeHead = ownWriteHead as Fn;
+}
 
 /**
- * Runs the request's and the response's event listeners inside the request's trace context.
- * Node emits a request's `data`/`end` and a response's `finish`/`close` from the socket's context,
- * so a listener the app adds (a hand-written body reader, busboy, multer) would see no ids.
- * One wrapper per emitter, set once per request: about the cost of an `AsyncLocalStorage.run`
- * per event, against an `AsyncResource` per request (and per bound listener) for
- * `EventEmitterAsyncResource`/`AsyncResource.bind`. The wrappers also see the first sign of a
- * client that left (a request `aborted`/`error`, or a response `close` before it finished).
+ * Replaces `emit` on a request prototype and `emit`, `write`, `end` and `writeHead` on a response
+ * prototype, once: every request and response inheriting from them is then followed without a
+ * function or property of its own. Only for prototypes that are the app's own (Express's
+ * `app.request`/`app.response`), never node:http's shared ones. A request or response that
+ * `HttpLogging.handle` has not seen passes straight through.
  */
-export function bindEmitters(exchange: Exchange): void {
-  const { req, res, context } = exchange;
-  const reqEmit = req.emit as Emit;
-  const resEmit = res.emit as Emit;
-  req.emit = function emitInContext(this: IncomingMessage, event: string | symbol, ...args: unknown[]): boolean {
-    if (event === 'aborted' || event === 'error' || (event === 'close' && !this.complete)) exchange.clientGone();
-    if (getTraceContext() === context) return reqEmit.call(this, event, ...args);
-    return runInContext(context, () => reqEmit.call(this, event, ...args));
-  } as IncomingMessage['emit'];
-  res.emit = function emitInContext(this: ServerResponse, event: string | symbol, ...args: unknown[]): boolean {
-    if (event === 'close' && !this.writableFinished) exchange.clientGone();
-    if (getTraceContext() === context) return resEmit.call(this, event, ...args);
-    return runInContext(context, () => resEmit.call(this, event, ...args));
-  } as ServerResponse['emit'];
+export function hookPrototypes(requestPrototype: object, responsePrototype: object): void {
+  if (!Object.prototype.hasOwnProperty.call(requestPrototype, HOOKED)) {
+    const emit = (requestPrototype as { emit: Emit }).emit;
+    Object.defineProperty(requestPrototype, 'emit', {
+      configurable: true,
+      writable: true,
+      value: function emitRequestEvent(this: IncomingMessage, event: unknown): boolean {
+        const exchange = exchanges.get(this);
+        if (exchange === undefined || exchange.own !== undefined) return emit.apply(this, arguments as unknown as unknown[]);
+        return emitRequest(exchange, this, emit, event, arguments);
+      },
+    });
+    Object.defineProperty(requestPrototype, HOOKED, { value: true });
+  }
+  if (!Object.prototype.hasOwnProperty.call(responsePrototype, HOOKED)) {
+    const proto = responsePrototype as { emit: Emit; write: Fn; end: Fn; writeHead: Fn };
+    const { emit, write, end, writeHead } = proto;
+    const define = (name: string, value: (this: ServerResponse, ...args: never[]) => unknown): void => {
+      Object.defineProperty(responsePrototype, name, { configurable: true, writable: true, value });
+    };
+    define('emit', function emitResponseEvent(this: ServerResponse, event: unknown): boolean {
+      const exchange = exchangeOfResponse(this);
+      if (exchange === undefined || exchange.own !== undefined) return emit.apply(this, arguments as unknown as unknown[]);
+      return emitResponse(exchange, this, emit, event, arguments);
+    });
+    define('write', function write_(this: ServerResponse): unknown {
+      const exchange = exchangeOfResponse(this);
+      if (exchange !== undefined && exchange.own === undefined && exchange.captureLimit > 0) captureChunk(exchange, arguments[0], arguments[1]);
+      return write.apply(this, arguments as unknown as unknown[]);
+    });
+    define('end', function end_(this: ServerResponse): unknown {
+      const exchange = exchangeOfResponse(this);
+      if (exchange !== undefined && exchange.own === undefined && exchange.captureLimit > 0 && typeof arguments[0] !== 'function') {
+        captureChunk(exchange, arguments[0], arguments[1]);
+      }
+      return end.apply(this, arguments as unknown as unknown[]);
+    });
+    define('writeHead', function writeHead_(this: ServerResponse): unknown {
+      const exchange = exchangeOfResponse(this);
+      if (exchange !== undefined && exchange.own === undefined) noteHead(exchange, this, arguments[0]);
+      return writeHead.apply(this, arguments as unknown as unknown[]);
+    });
+    Object.defineProperty(responsePrototype, HOOKED, { value: true });
+  }
 }

@@ -5,10 +5,12 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { captureResponseBody, hasRequestBody, isEmptyObject, parsedBodyOf, requestBodyOf, responseBodyOf } from './body-capture.js';
+import { hasRequestBody, isEmptyObject, parsedBodyOf, requestBodyOf, responseBodyOf } from './body-capture.js';
 import { clientIp, headerValue } from './client-ip.js';
-import { runInContext } from './context.js';
-import { Exchange, type HttpExchange, type HttpExchangeState, type HttpView, bindEmitters, currentExchange, exchangeOf } from './exchange.js';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { type TraceContext, getTraceContext, runInContext } from './context.js';
+import { sharedTraceStorage } from './process.js';
+import { Exchange, type HttpExchange, type HttpExchangeState, type HttpView, currentExchange, exchangeOf, exchangeOfContext, hookOwnFunctions, hookPrototypes, prototypesHooked } from './exchange.js';
 import { type IgnoreRule, IgnoreRules } from './ignore-rules.js';
 import { type LoglaneLogger, createLogger } from './logger.js';
 import { type DetailFields, HTTP_REQUEST, HTTP_RESPONSE, type LogLevel } from './schema.js';
@@ -17,6 +19,9 @@ import { type RequestOutcome, RequestVolume, type VolumeOptions, VolumePolicy } 
 import { FieldResolver, type RequestFieldResolver } from './http-fields.js';
 import { RequestIds, type TraceIdGenerator } from './request-ids.js';
 import { ResponseLevel, type ResponseLevelFunction, defaultResponseLevel } from './response-level.js';
+
+// context.ts's storage (the one per process), used directly to pass arguments to `run`.
+const storage = sharedTraceStorage(() => new AsyncLocalStorage<TraceContext>());
 
 export { DEFAULT_IGNORE, type IgnoreRule } from './ignore-rules.js';
 export { clientIp } from './client-ip.js';
@@ -164,36 +169,65 @@ export class HttpLogging {
       return;
     }
     const context = this.requestIds.isDefault ? this.trace.contextFor(req.headers) : this.trace.contextFor(req.headers, this.requestIds.traceIdFor(req));
-    context.resolveUserId = () => this.resolveUserId(req);
+    context.resolveUserId = this.userIdOfContext;
     if (this.fieldResolver) this.fieldResolver.apply(context, req);
     const url = safeCall(view, view?.originalUrl) ?? req.url ?? '/';
     const exchange = new Exchange(req, res, context, view, this.ignoreRules.matches(url, safeCall(view, view?.mountPath), req));
-    bindEmitters(exchange);
+    exchange.onResponseEnd = this.onResponseEnd;
     if (this.volume.active) {
       exchange.volume = this.volume.start(req, url, context);
       // A health check is written only when it fails: it has nothing to sample.
       if (exchange.volume?.samples === true && !exchange.ignored) context.sampling = exchange.volume;
     }
+    if (this.logResponseBody && exchange.volume?.responseBody !== 'never') exchange.captureLimit = this.maxBodyBytes;
     if (this.traceIdHeader && !res.headersSent) {
       // A probe is logged only when it fails: its id is sent only then, so that every id a caller
       // gets back names records that exist.
-      if (exchange.ignored) sendTraceIdIfFailing(exchange, this.traceIdHeader);
+      if (exchange.ignored) exchange.traceIdOnFailure = this.traceIdHeader;
       else res.setHeader(this.traceIdHeader, context.traceId);
     }
-    if (this.logResponseBody && exchange.volume?.responseBody !== 'never') captureResponseBody(exchange, this.maxBodyBytes);
-    const done = (): void => this.finish(exchange);
-    res.once('finish', done);
-    res.once('close', done);
-    runInContext(context, () => {
-      if (!exchange.ignored) {
-        // Above `info` (level 'warn'), HttpRequest is written only with another record of the
-        // request (an app warning, a 4xx/5xx HttpResponse), just before it and at its level.
-        if (!this.logger.isLevelEnabled('info')) exchange.context.beforeRecord = () => this.logRequest(exchange);
-        else if (this.bodyPending(exchange)) this.deferRequestRecord(exchange);
-        else this.logRequest(exchange);
-      }
-      next();
-    });
+    // The app's prototypes may carry the hooks already (`hookPrototypes`); else this request's own.
+    if (!prototypesHooked(req, res)) hookOwnFunctions(exchange);
+    if (exchange.ignored) {
+      runInContext(context, next);
+      return;
+    }
+    // Above `info` (level 'warn'), HttpRequest is written only with another record of the
+    // request (an app warning, a 4xx/5xx HttpResponse), just before it and at its level.
+    if (!this.logger.isLevelEnabled('info')) exchange.context.beforeRecord = () => this.logRequest(exchange);
+    else if (this.bodyPending(exchange)) this.deferRequestRecord(exchange);
+    else {
+      // The context is entered once, for the record and the rest of the request.
+      storage.run(context, this.logRequestThen, exchange, next);
+      return;
+    }
+    runInContext(context, next);
+  }
+
+  private readonly logRequestThen = (exchange: Exchange, next: () => void): void => {
+    this.logRequest(exchange);
+    next();
+  };
+
+  /** `resolveUserId` of every request's context (called as its method): one function per app, not per request. */
+  private readonly userIdOfContext = ((logging: HttpLogging) =>
+    function resolveUserId(this: TraceContext): string | undefined {
+      const exchange = exchangeOfContext(this);
+      return exchange === undefined ? undefined : logging.resolveUserId(exchange.req);
+    })(this);
+
+  /** Writes the HttpResponse of an exchange (its response emitted `finish`, or `close` first). */
+  private readonly onResponseEnd = (exchange: Exchange, finished: boolean): void => this.finish(exchange, finished);
+
+  /**
+   * Follows every request and response that inherits from these prototypes by replacing `emit`
+   * (and the response's `write`, `end`, `writeHead`) on them once, instead of on each request:
+   * for an adapter that knows prototypes only its app's requests and responses have (Express's
+   * `app.request` and `app.response`), never node:http's shared ones. Hooking a prototype twice
+   * does nothing; requests `handle` has not seen pass straight through.
+   */
+  hookPrototypes(requestPrototype: object, responsePrototype: object): void {
+    hookPrototypes(requestPrototype, responsePrototype);
   }
 
   /**
@@ -230,12 +264,24 @@ export class HttpLogging {
     exchange.hasResponseValue = true;
   }
 
+  /**
+   * Takes back a value given to `recordResponseBody` that was not sent after all (its serialisation
+   * threw): the body is then whatever the response sends instead.
+   */
+  forgetResponseBody(req: IncomingMessage): void {
+    const exchange = exchangeOf(req);
+    if (!exchange) return;
+    exchange.responseValue = undefined;
+    exchange.hasResponseValue = false;
+  }
+
   /** Whether `handle` has seen this request. */
   isHandled(req: IncomingMessage): boolean {
     return exchangeOf(req) !== undefined;
   }
 
-  private resolveUserId(req: IncomingMessage): string | undefined {
+  /** @internal */
+  resolveUserId(req: IncomingMessage): string | undefined {
     try {
       const id = this.userIdOf(req);
       return id === undefined || id === null ? undefined : String(id);
@@ -262,12 +308,27 @@ export class HttpLogging {
    */
   private deferRequestRecord(exchange: Exchange): void {
     exchange.context.beforeRecord = () => this.logRequest(exchange);
-    exchange.req.once('end', () =>
-      setImmediate(() => {
-        const body = parsedBodyOf(exchange);
-        if (body !== undefined && !isEmptyObject(body)) this.logRequest(exchange);
-      }),
-    );
+    exchange.onRequestEnd = this.onRequestEnd;
+  }
+
+  /**
+   * The request body has been read (called after the `end` listeners ran): a parser that parses in
+   * that tick has set it by now; one that inflates first gets one macrotask more.
+   */
+  private readonly onRequestEnd = (exchange: Exchange): void => {
+    exchange.onRequestEnd = undefined;
+    if (exchange.requestLogged) return;
+    if (this.parsedRequestBody(exchange)) this.logRequest(exchange);
+    else setImmediate(this.logParsedRequest, exchange);
+  };
+
+  private readonly logParsedRequest = (exchange: Exchange): void => {
+    if (!exchange.requestLogged && this.parsedRequestBody(exchange)) this.logRequest(exchange);
+  };
+
+  private parsedRequestBody(exchange: Exchange): boolean {
+    const body = parsedBodyOf(exchange);
+    return body !== undefined && !isEmptyObject(body);
   }
 
   /**
@@ -286,23 +347,24 @@ export class HttpLogging {
       const body = requestBodyOf(exchange);
       if (body !== undefined) fields.requestBody = body;
     }
-    runInContext(exchange.context, () =>
-      this.logger.write({
-        level: this.logger.isLevelEnabled('info') ? 'info' : (level ?? this.logger.level),
-        context: HTTP_REQUEST,
-        message: `${fields.method ?? ''} ${pathOf(fields.originalUrl)}`,
-        fields,
-      }),
-    );
+    const record = {
+      level: this.logger.isLevelEnabled('info') ? 'info' : (level ?? this.logger.level),
+      context: HTTP_REQUEST,
+      message: `${fields.method ?? ''} ${pathOf(fields.originalUrl)}`,
+      fields,
+    } as const;
+    if (getTraceContext() === exchange.context) this.logger.write(record);
+    else runInContext(exchange.context, () => this.logger.write(record));
   }
 
-  private finish(exchange: Exchange): void {
+  private finish(exchange: Exchange, finished: boolean): void {
     if (exchange.responseLogged) return;
     exchange.responseLogged = true;
     const { res } = exchange;
     // Not complete, or completed only into a connection the client had already left (Node finishes
-    // a response on a destroyed socket without an error).
-    const aborted = !res.writableFinished || exchange.headersSentWhenGone !== undefined;
+    // a response on a destroyed socket without an error). On `finish` the response is complete even
+    // though Node has not detached the connection yet (its own `finish` listener runs after ours).
+    const aborted = !(finished || res.writableFinished) || exchange.headersSentWhenGone !== undefined;
     // A client that left before the headers went out never got a status, whatever the app set after
     // it left (a body parser's 400 for an upload cut short): nginx's 499 "client closed request".
     const neverSent = aborted && (!res.headersSent || exchange.headersSentWhenGone === false);
@@ -322,33 +384,36 @@ export class HttpLogging {
       exchange.req,
       defaultResponseLevel(statusCode, exchange.hasError, aborted),
     );
-    runInContext(exchange.context, () => {
-      // HttpRequest goes out with its HttpResponse only when that is written at all.
-      if (!exchange.requestLogged && this.logger.isLevelEnabled(level)) this.logRequest(exchange, level);
-      const fields = { ...this.commonFields(exchange) };
-      fields.statusCode = statusCode;
-      fields.latencyMs = Math.round(performance.now() - exchange.start);
-      const route = safeCall(exchange.view, exchange.view?.route) ?? exchange.fallbackRoute;
-      if (route !== undefined) fields.route = route;
-      const handler = safeCall(exchange.view, exchange.view?.handler) ?? exchange.handler;
-      if (handler !== undefined) fields.handler = handler;
-      if (aborted) fields.aborted = true;
-      const volume = exchange.volume;
-      if (this.logRequestBody && volume?.requestBody === 'onError' && RequestVolume.wants('onError', outcome)) {
-        const body = requestBodyOf(exchange);
-        if (body !== undefined) fields.requestBody = body;
-      }
-      if (this.logResponseBody && !aborted && (volume === undefined || RequestVolume.wants(volume.responseBody, outcome))) {
-        const body = responseBodyOf(exchange);
-        if (body !== undefined) fields.responseBody = body;
-      }
-      this.logger.write({
-        level,
-        context: HTTP_RESPONSE,
-        message: `${fields.method ?? ''} ${pathOf(fields.originalUrl)} ${aborted ? 'aborted' : statusCode} ${fields.latencyMs}ms`,
-        fields,
-        error: exchange.hasError ? exchange.error : undefined,
-      });
+    if (getTraceContext() === exchange.context) this.logResponse(exchange, statusCode, level, aborted, outcome);
+    else runInContext(exchange.context, () => this.logResponse(exchange, statusCode, level, aborted, outcome));
+  }
+
+  private logResponse(exchange: Exchange, statusCode: number, level: LogLevel, aborted: boolean, outcome: RequestOutcome): void {
+    // HttpRequest goes out with its HttpResponse only when that is written at all.
+    if (!exchange.requestLogged && this.logger.isLevelEnabled(level)) this.logRequest(exchange, level);
+    const fields = { ...this.commonFields(exchange) };
+    fields.statusCode = statusCode;
+    fields.latencyMs = Math.round(performance.now() - exchange.start);
+    const route = safeCall(exchange.view, exchange.view?.route) ?? exchange.fallbackRoute;
+    if (route !== undefined) fields.route = route;
+    const handler = safeCall(exchange.view, exchange.view?.handler) ?? exchange.handler;
+    if (handler !== undefined) fields.handler = handler;
+    if (aborted) fields.aborted = true;
+    const volume = exchange.volume;
+    if (this.logRequestBody && volume?.requestBody === 'onError' && RequestVolume.wants('onError', outcome)) {
+      const body = requestBodyOf(exchange);
+      if (body !== undefined) fields.requestBody = body;
+    }
+    if (this.logResponseBody && !aborted && (volume === undefined || RequestVolume.wants(volume.responseBody, outcome))) {
+      const body = responseBodyOf(exchange);
+      if (body !== undefined) fields.responseBody = body;
+    }
+    this.logger.write({
+      level,
+      context: HTTP_RESPONSE,
+      message: `${fields.method ?? ''} ${pathOf(fields.originalUrl)} ${aborted ? 'aborted' : statusCode} ${fields.latencyMs}ms`,
+      fields,
+      error: exchange.hasError ? exchange.error : undefined,
     });
   }
 
@@ -388,18 +453,4 @@ function pathOf(url: string | undefined): string {
   if (url === undefined) return '';
   const q = url.search(/[?#]/);
   return q === -1 ? url : url.slice(0, q);
-}
-
-
-type WriteHeadFn = ServerResponse['writeHead'];
-
-/** Sets the trace id header of an ignored request when its head goes out failing (5xx, or an error recorded). */
-function sendTraceIdIfFailing(exchange: Exchange, header: string): void {
-  const res = exchange.res;
-  const writeHead = res.writeHead;
-  res.writeHead = function (this: ServerResponse, ...args: unknown[]): ServerResponse {
-    const status = typeof args[0] === 'number' ? args[0] : this.statusCode;
-    if ((status >= 500 || exchange.hasError) && !this.headersSent) this.setHeader(header, exchange.context.traceId);
-    return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
-  } as WriteHeadFn;
 }

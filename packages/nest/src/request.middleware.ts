@@ -22,7 +22,25 @@ export class LoglaneMiddleware implements NestMiddleware<IncomingMessage, Server
  * started (the middleware mounted twice) only calls `next` (core's `handle` sees to that).
  */
 export function startRequest(runtime: LoglaneRuntime, req: IncomingMessage, res: ServerResponse, next: () => void): void {
+  hookExpressPrototypes(runtime.http, req, res);
   runtime.http.handle(req, res, next, viewOf(req, runtime));
+}
+
+type ExpressApp = { request?: unknown; response?: unknown; parent?: unknown };
+
+/**
+ * On platform-express, has core follow requests through the Express app's own request and
+ * response prototypes, once per app, instead of replacing functions on each request (see
+ * `HttpLogging.hookPrototypes`). Fastify's raw requests have only node:http's shared prototypes.
+ */
+function hookExpressPrototypes(http: HttpLogging, req: IncomingMessage, res: ServerResponse): void {
+  const app = (req as { app?: ExpressApp }).app;
+  // An Express app is a function.
+  if ((typeof app !== 'function' && typeof app !== 'object') || app === null || app.parent !== undefined) return;
+  const { request, response } = app;
+  if (typeof request !== 'object' || request === null || typeof response !== 'object' || response === null) return;
+  if (Object.getPrototypeOf(req) !== request || Object.getPrototypeOf(res) !== response) return;
+  http.hookPrototypes(request, response);
 }
 
 type ExpressLike = {

@@ -1,0 +1,65 @@
+// One Express app of the in-process benchmark (bare, or with loglane and the given options) serving
+// GET/POST pairs in a loop through the same in-memory connection, for a CPU or allocation profile:
+//
+//   node --cpu-prof --cpu-prof-dir=/tmp/prof bench/http/profile.mjs '{}' 15000
+//   node bench/core/top-functions.mjs /tmp/prof/*.cpuprofile 40
+//   HEAP_PROFILE=/tmp/ignored.heapprofile node bench/http/profile.mjs '{"ignore":["/users","/users/*"]}' 10000
+//
+// The first argument is loglane's options as JSON (`{"bare":true}` for the app without logging),
+// the second the number of requests. HEAP_PROFILE samples every allocation (also of objects the
+// young-generation GC collected) and writes a profile that Chrome DevTools opens.
+import { openSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { expressApp } from './apps.mjs';
+import { MemoryConnection, requestBytes } from './memory-socket.mjs';
+import { HEADERS, REQUESTS } from './requests.mjs';
+import { rootDir } from '../lib/report.mjs';
+
+const options = JSON.parse(process.argv[2] ?? '{}');
+const count = Number(process.argv[3] ?? 15000);
+const packages = process.env.LOGLANE_PACKAGES ?? join(rootDir, 'packages');
+const { loglane } = await import(pathToFileURL(join(packages, 'express', 'dist', 'esm', 'index.js')).href);
+const { createFdDestination } = await import(pathToFileURL(join(packages, 'core', 'dist', 'esm', 'index.js')).href);
+const fd = openSync('/dev/null', 'a');
+const { bare, ...loglaneOptions } = options;
+const app = await expressApp((a, express) => {
+  if (bare) {
+    a.use(express.json());
+    return undefined;
+  }
+  const { middleware, errorHandler } = loglane({ label: 'bench-service', destination: createFdDestination({ fd }), ...loglaneOptions });
+  a.use(middleware);
+  a.use(express.json());
+  return (after) => after.use(errorHandler);
+});
+const { createServer } = await import('node:http');
+const connection = new MemoryConnection(createServer(app), 0);
+const bytes = REQUESTS.map((r) => requestBytes({ ...r, headers: r.headers ?? HEADERS }));
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+async function serve(n) {
+  for (let i = 0; i < n; i++) {
+    await connection.send(bytes[i % bytes.length]);
+    await nextTurn();
+  }
+}
+
+await serve(2000); // warm-up
+const session = process.env.HEAP_PROFILE ? new Session() : undefined;
+if (session) {
+  session.connect();
+  await session.post('HeapProfiler.startSampling', { samplingInterval: 256, includeObjectsCollectedByMinorGC: true, includeObjectsCollectedByMajorGC: true });
+}
+await serve(count);
+if (session) {
+  const { profile } = await session.post('HeapProfiler.stopSampling');
+  writeFileSync(process.env.HEAP_PROFILE, JSON.stringify(profile));
+  let total = 0;
+  (function walk(node) {
+    total += node.selfSize;
+    node.children.forEach(walk);
+  })(profile.head);
+  console.log(`${(total / count / 1024).toFixed(1)} KB allocated per request (sampled, harness included)`);
+}
