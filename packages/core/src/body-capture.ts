@@ -108,17 +108,23 @@ function describeBytes(bytes: Buffer, contentType: string | undefined, totalByte
 export function captureChunk(exchange: Exchange, chunk: unknown, encoding: unknown): void {
   // The adapter already handed over the body as a value (Express `res.json`): no bytes needed.
   if (exchange.hasResponseValue) return;
-  let bytes: Buffer;
-  if (typeof chunk === 'string') {
-    bytes = Buffer.from(chunk, typeof encoding === 'string' && Buffer.isEncoding(encoding) ? encoding : 'utf8');
-  } else if (chunk instanceof Uint8Array) {
-    bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-  } else return;
-  exchange.totalBytes += bytes.length;
   const room = exchange.captureLimit - exchange.capturedBytes;
-  if (room <= 0) return;
-  const kept = bytes.length > room ? bytes.subarray(0, room) : bytes;
-  // A string was encoded into a Buffer of our own above; the app may reuse its buffer after write returns.
-  (exchange.chunks ??= []).push(typeof chunk === 'string' ? kept : Buffer.from(kept));
+  let kept: Buffer;
+  if (typeof chunk === 'string') {
+    const charset: BufferEncoding = typeof encoding === 'string' && Buffer.isEncoding(encoding) ? encoding : 'utf8';
+    // Counted without encoding it; only what is kept is encoded (a 64 MB string costs no 64 MB copy).
+    exchange.totalBytes += Buffer.byteLength(chunk, charset);
+    if (room <= 0) return;
+    // In utf8, latin1 or utf16le a character is at least one byte; hex and base64 need up to two characters a byte.
+    const chars = charset === 'hex' || charset === 'base64' || charset === 'base64url' ? room * 2 + 4 : room;
+    const bytes = Buffer.from(chunk.length > chars ? chunk.slice(0, chars) : chunk, charset);
+    kept = bytes.length > room ? bytes.subarray(0, room) : bytes;
+  } else if (chunk instanceof Uint8Array) {
+    exchange.totalBytes += chunk.byteLength;
+    if (room <= 0) return;
+    // Copied: the app may reuse its buffer after write returns.
+    kept = Buffer.from(chunk.subarray(0, Math.min(room, chunk.byteLength)));
+  } else return;
+  (exchange.chunks ??= []).push(kept);
   exchange.capturedBytes += kept.length;
 }

@@ -6,7 +6,7 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer, r
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import request from 'supertest';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { JsonText } from './format.js';
 import { type HttpLoggingOptions, type HttpView, createHttpLogging } from './http.js';
 import { type LoglaneLogger, type LoglaneOptions, createLogger } from './logger.js';
@@ -331,6 +331,33 @@ describe('response bodies', () => {
   it('writes JSON as redacted JSON text', async () => {
     const resp = await responseOf((_req, res) => json(res, 200, { user: 'ann', accessToken: 'tok-123' }));
     expect(resp?.responseBody).toBe('{"user":"ann","accessToken":"[REDACTED]"}');
+  });
+
+  it('encodes only the kept part of a large string body: no copy of the whole body, and the right byte count', async () => {
+    const big = `${'é'.repeat(1_000_000)}`;
+    const from = vi.spyOn(Buffer, 'from');
+    try {
+      const resp = await responseOf((_req, res) => {
+        res.setHeader('content-type', 'text/plain; charset=utf-8');
+        res.write('ab');
+        res.end(big);
+      }, {}, { maxBodyBytes: 64 });
+      const longest = Math.max(0, ...from.mock.calls.map(([value]) => (typeof value === 'string' ? value.length : 0)));
+      expect(longest).toBeLessThanOrEqual(64);
+      expect(resp?.truncated).toBe(true);
+      expect(String(resp?.responseBody)).toMatch(/^"abé+/);
+    } finally {
+      from.mockRestore();
+    }
+  });
+
+  it('keeps hex and base64 string chunks by their bytes', async () => {
+    const resp = await responseOf((_req, res) => {
+      res.setHeader('content-type', 'text/plain');
+      res.write('68656c6c6f', 'hex');
+      res.end(Buffer.from(' world').toString('base64'), 'base64');
+    });
+    expect(resp?.responseBody).toBe('"hello world"');
   });
 
   it('writes text as text, written in several chunks', async () => {
