@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { JsonText } from './format.js';
+import { JsonText } from './record-draft.js';
 import { type LoglaneOptions, createLogger } from './logger.js';
 import { runInContext, setFields } from './context.js';
 import { BASE_FIELDS, DETAIL_FIELDS, LIBRARY_FIELDS, checkRecord } from './schema.js';

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import request from 'supertest';
 import { describe, expect, it, vi } from 'vitest';
-import { JsonText } from './format.js';
+import { JsonText } from './record-draft.js';
 import { type HttpLoggingOptions, type HttpView, createHttpLogging } from './http.js';
 import { type LoglaneLogger, type LoglaneOptions, createLogger } from './logger.js';
 import { checkRecord } from './schema.js';

@@ -2,7 +2,8 @@
 // caller's objects are never touched.
 
 import { describe, expect, it } from 'vitest';
-import { JsonText, type RecordDraft, RecordEncoder } from './format.js';
+import { RecordEncoder } from './encoder.js';
+import { JsonText, type RecordDraft } from './record-draft.js';
 import { createLogger } from './logger.js';
 import { type RedactOptions, Redactor } from './redact.js';
 

@@ -3,7 +3,7 @@
 
 import fc from 'fast-check';
 import { describe, it } from 'vitest';
-import { JsonText } from '../../src/format.js';
+import { JsonText } from '../../src/record-draft.js';
 import { LEVELS, type LogLevel } from '../../src/schema.js';
 import { isError } from '../../src/serialize.js';
 import { runWithTraceContext } from '../../src/trace.js';

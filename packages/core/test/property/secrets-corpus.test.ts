@@ -2,7 +2,7 @@
 // every place the core writes it, bodies cut at every offset of a credential, and the look-alikes kept.
 
 import { describe, expect, it } from 'vitest';
-import { JsonText } from '../../src/format.js';
+import { JsonText } from '../../src/record-draft.js';
 import { Redactor } from '../../src/redact.js';
 import { ValueEncoder } from '../../src/serialize.js';
 import {

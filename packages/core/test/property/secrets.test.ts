@@ -6,7 +6,7 @@ import { type IncomingMessage, type Server, createServer } from 'node:http';
 import fc from 'fast-check';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { JsonText } from '../../src/format.js';
+import { JsonText } from '../../src/record-draft.js';
 import { createHttpLogging } from '../../src/http.js';
 import { CAPS, assertLine, captureLogger, hostileString, runs } from './arbitraries.js';
 
