@@ -1,7 +1,21 @@
 // Defects of issue #8 on real Nest apps: health rules that dropped business routes (with and
 // without a global prefix), a hand-written body reader's lines without ids, and enhancers that
 // would silently not be installed if Nest handed out copies of its global lists.
-import { Controller, Get, Inject, Logger, Post, Req } from '@nestjs/common';
+import {
+  type ArgumentsHost,
+  Catch,
+  type CanActivate,
+  Controller,
+  type ExceptionFilter,
+  Get,
+  Inject,
+  Injectable,
+  Logger,
+  Post,
+  Req,
+  UseFilters,
+  UseGuards,
+} from '@nestjs/common';
 import { ApplicationConfig } from '@nestjs/core';
 import type { IncomingMessage } from 'node:http';
 import request from 'supertest';
@@ -58,6 +72,45 @@ class EnhancedController {
   }
 }
 
+class RefusedError extends Error {
+  override name = 'RefusedError';
+}
+
+/** A guard of the app that throws its own error (not an HttpException). */
+@Injectable()
+class RefusingGuard implements CanActivate {
+  canActivate(): boolean {
+    throw new RefusedError('refused by guard');
+  }
+}
+
+/** The app's own catch-all filter: answers 409 itself, so loglane's filter never sees the error. */
+@Catch()
+class ConflictFilter implements ExceptionFilter {
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<{ code?: unknown }>();
+    const body = { statusCode: 409, message: exception instanceof Error ? exception.message : 'conflict' };
+    // Express: res.status().json(); Fastify: reply.code().send().
+    if (typeof res.code === 'function') (res as unknown as { code(n: number): { send(b: unknown): void } }).code(409).send(body);
+    else (res as unknown as { status(n: number): { json(b: unknown): void } }).status(409).json(body);
+  }
+}
+
+@Controller('own')
+@UseFilters(ConflictFilter)
+class OwnFilterController {
+  @Get('boom')
+  boom(): never {
+    throw new Error('handler boom');
+  }
+
+  @Get('guarded')
+  @UseGuards(RefusingGuard)
+  guarded(): string {
+    return 'never';
+  }
+}
+
 let current: TestApp | undefined;
 afterEach(async () => {
   await current?.close();
@@ -94,6 +147,25 @@ describe('request events in the request context on express (defect 6)', () => {
     expect(records.map((r) => r.context)).toEqual(['HttpRequest', 'Importer', 'HttpResponse']);
     for (const record of records) expect(record.traceId).toBe(reply.headers['x-trace-id']);
     expect(sink.of('Importer')[0]).toMatchObject({ message: 'import read', bytes: 8 });
+  });
+});
+
+describe.each(PLATFORMS)('errors are recorded on %s without a global interceptor', (platform) => {
+  it('installs no global interceptor (Nest would wrap every request in rxjs for it)', async () => {
+    current = await createTestApp({ controllers: [EnhancedController] }, { platform });
+    expect(current.app.get(ApplicationConfig).getGlobalInterceptors()).toEqual([]);
+  });
+
+  it("records the handler's and a guard's error that the app's own filter answers", async () => {
+    current = await createTestApp({ controllers: [OwnFilterController] }, { platform });
+    await request(current.server).get('/own/boom').expect(409);
+    await request(current.server).get('/own/guarded').expect(409);
+    const sink = current.sink;
+    await eventually(() => expect(sink.of('HttpResponse')).toHaveLength(2));
+    const byHandler = new Map(sink.of('HttpResponse').map((r) => [r.handler, r]));
+    expect(byHandler.get('OwnFilterController.boom')).toMatchObject({ statusCode: 409, errorMessage: 'handler boom' });
+    expect(byHandler.get('OwnFilterController.guarded')).toMatchObject({ statusCode: 409, errorMessage: 'refused by guard', errorType: 'RefusedError' });
+    expectValidRecords(sink);
   });
 });
 

@@ -13,7 +13,8 @@ import {
   type Provider,
   RequestMethod,
 } from '@nestjs/common';
-import { ApplicationConfig } from '@nestjs/core';
+import { ApplicationConfig, HttpAdapterHost } from '@nestjs/core';
+import { errorsRecordedFor, recordErrorsOf } from './exceptions-hook.js';
 import { LoglaneExceptionFilter } from './loglane.filter.js';
 import { LoglaneFields } from './loglane.fields.js';
 import { LoglaneGuard } from './loglane.guard.js';
@@ -77,8 +78,8 @@ export class LoglaneModule implements NestModule, OnApplicationBootstrap {
     @Inject(LOGLANE_RUNTIME) private readonly runtime: LoglaneRuntime,
     @Inject(ApplicationConfig) private readonly config: ApplicationConfig,
     @Inject(LoglaneGuard) private readonly guard: LoglaneGuard,
-    @Inject(LoglaneInterceptor) private readonly interceptor: LoglaneInterceptor,
     @Inject(LoglaneExceptionFilter) private readonly filter: LoglaneExceptionFilter,
+    @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
   ) {}
 
   /** The module with these options (see `LoglaneModuleOptions`; every option has a default). */
@@ -114,14 +115,16 @@ export class LoglaneModule implements NestModule, OnApplicationBootstrap {
       // `configure`; the global lists are final here (APP_* providers and `useGlobal*` calls in
       // main.ts come first). Order matters, so the entries are placed rather than appended:
       // our guard first (a request the app's own guards reject still names its handler), our
-      // interceptor outermost (it sees every error of the app's interceptors, pipes and handlers),
-      // our filter of lowest precedence (Nest tries global filters last-added first, so the
-      // first entry is tried last: it never hides a filter of the app).
+      // filter of lowest precedence (Nest tries global filters last-added first, so the first
+      // entry is tried last: it never hides a filter of the app).
       // Nest hands out its own arrays; `onApplicationBootstrap` checks that the entries took.
       // Not placed again when main.ts already added them itself (the fix the warning there names).
       placeFirst(this.config.getGlobalGuards(), this.guard);
-      placeFirst(this.config.getGlobalInterceptors(), this.interceptor);
       placeFirst(this.config.getGlobalFilters(), this.filter);
+      // Errors are recorded where Nest hands them to a route's exceptions handler, before any
+      // filter: no global interceptor, which would make Nest wrap every request in rxjs.
+      const adapter = this.adapterHost.httpAdapter as object | undefined;
+      if (adapter !== undefined) recordErrorsOf(adapter, this.runtime.http);
     }
     // '{*path}' is the every-route pattern of path-to-regexp 8 (Nest 11 and 12); it also matches '/'.
     consumer.apply(LoglaneMiddleware).forRoutes({ path: '{*path}', method: RequestMethod.ALL });
@@ -137,8 +140,8 @@ export class LoglaneModule implements NestModule, OnApplicationBootstrap {
     verified.add(this.config);
     const placed =
       this.config.getGlobalGuards().includes(this.guard) &&
-      this.config.getGlobalInterceptors().includes(this.interceptor) &&
-      this.config.getGlobalFilters().includes(this.filter);
+      this.config.getGlobalFilters().includes(this.filter) &&
+      errorsRecordedFor(this.adapterHost.httpAdapter as object | undefined);
     if (!placed) this.runtime.logger.child('LoglaneModule').warn(ENHANCERS_MISSING);
   }
 }
@@ -150,8 +153,8 @@ function placeFirst(list: unknown[], entry: unknown): void {
 
 /** The message of the warning written when the enhancers are not in Nest's global lists after init. */
 const ENHANCERS_MISSING =
-  "loglane's global guard, interceptor and exception filter are not installed: this Nest version gave LoglaneModule copies of its global enhancer lists " +
-  '(ApplicationConfig.getGlobalGuards/Interceptors/Filters). HttpResponse records will have no `handler` and no error fields. ' +
+  "loglane's global guard and exception filter are not installed: this Nest version gave LoglaneModule copies of its global enhancer lists " +
+  '(ApplicationConfig.getGlobalGuards/Filters), or its exceptions handler could not be hooked. HttpResponse records may have no `handler` and no error fields. ' +
   'Fix: in main.ts, before your own useGlobal* calls, add app.useGlobalGuards(app.get(LoglaneGuard)); ' +
   'app.useGlobalInterceptors(app.get(LoglaneInterceptor)); app.useGlobalFilters(app.get(LoglaneExceptionFilter)); or set enhancers: false to silence this.';
 

@@ -40,9 +40,10 @@ export interface LoglaneModuleOptions extends LoglaneOptions, Omit<HttpLoggingOp
   userId?: (req: NestHttpRequest) => string | number | null | undefined;
   /**
    * Install loglane's HTTP enhancers: a global guard that runs before the app's own guards (so
-   * that even a rejected request names its handler), an outermost interceptor that records errors
-   * of handlers, pipes and interceptors, and a global exception filter of lowest precedence that
-   * records what no filter of the app handles and answers exactly as Nest's default does.
+   * that even a rejected request names its handler), a hook on Nest's exceptions handler that
+   * records every error of middleware, guards, interceptors, pipes and handlers before any filter
+   * sees it (no global interceptor: it would make Nest wrap every request in rxjs), and a global
+   * exception filter of lowest precedence that answers exactly as Nest's default does.
    * `false` leaves only the middleware: records keep their status, but lose `handler` and error fields.
    * @default true
    */
