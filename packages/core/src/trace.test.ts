@@ -108,6 +108,17 @@ describe('canonicalTraceId', () => {
     expect(newTraceId()).toMatch(UUID);
     expect(newGlobalTraceId()).not.toBe(newGlobalTraceId());
   });
+
+  it('makes distinct valid global ids across refills of its random pool', () => {
+    const ids = new Set<string>();
+    for (let i = 0; i < 1000; i++) {
+      const id = newGlobalTraceId();
+      expect(id).toMatch(HEX32);
+      expect(id).not.toBe('0'.repeat(32));
+      ids.add(id);
+    }
+    expect(ids.size).toBe(1000);
+  });
 });
 
 describe('TraceResolver: header precedence', () => {

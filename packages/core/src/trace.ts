@@ -1,7 +1,7 @@
 // Trace ids: reading them from incoming headers, making new ones, one canonical text form, and the
 // headers that carry them to the next service. W3C Trace Context: https://www.w3.org/TR/trace-context/
 
-import { randomUUID } from 'node:crypto';
+import { randomFillSync, randomUUID } from 'node:crypto';
 import { type TraceContext, getTraceContext, runInContext } from './context.js';
 import { activeSpanIds, detectOtel, fetchInstrumented, httpInstrumented, otelPropagates, propagatorHeaders, requestSpanIds } from './otel.js';
 
@@ -94,12 +94,27 @@ export function canonicalTraceId(value: unknown): string | undefined {
   return TOKEN.test(trimmed) ? trimmed : undefined;
 }
 
+/** Random bytes for `newGlobalTraceId`, refilled from the CSPRNG 256 ids at a time. */
+const ID_BYTES = 16;
+const idPool = Buffer.allocUnsafe(ID_BYTES * 256);
+let idPoolOffset = idPool.length;
+
 /**
- * A new global trace id: 32 lower-case hex digits (a valid W3C trace id). Node's own
- * `crypto.randomUUID()` (CSPRNG, batched) is the UUID v4 source: no `uuid` package to install.
+ * A new global trace id: 32 lower-case hex digits of CSPRNG bytes (a valid W3C trace id, never all
+ * zeros). The bytes come from a pool refilled with `crypto.randomFillSync` (as `crypto.randomUUID`
+ * batches its own): hex of a pool slice costs about a third of `randomUUID().replace(/-/g, '')`.
  */
 export function newGlobalTraceId(): string {
-  return randomUUID().replace(/-/g, '');
+  for (;;) {
+    if (idPoolOffset === idPool.length) {
+      randomFillSync(idPool);
+      idPoolOffset = 0;
+    }
+    const id = idPool.toString('hex', idPoolOffset, idPoolOffset + ID_BYTES);
+    idPoolOffset += ID_BYTES;
+    // All zeros is invalid in W3C Trace Context (a chance of 2^-128, but never write one).
+    if (id !== ZERO32) return id;
+  }
 }
 
 /** A new per-hop trace id (a UUID v4, from `crypto.randomUUID()`). */
