@@ -340,7 +340,7 @@ export class HttpLogging {
     exchange.requestLogged = true;
     exchange.context.beforeRecord = undefined;
     const { req } = exchange;
-    const fields = { ...this.commonFields(exchange) };
+    const fields = this.recordFields(exchange);
     if (this.logRequestHeaders) fields.requestHeaders = req.headers;
     // Under `onError` the request body waits for the outcome and goes on HttpResponse.
     if (this.logRequestBody && (exchange.volume === undefined || exchange.volume.requestBody === 'always')) {
@@ -391,7 +391,7 @@ export class HttpLogging {
   private logResponse(exchange: Exchange, statusCode: number, level: LogLevel, aborted: boolean, outcome: RequestOutcome): void {
     // HttpRequest goes out with its HttpResponse only when that is written at all.
     if (!exchange.requestLogged && this.logger.isLevelEnabled(level)) this.logRequest(exchange, level);
-    const fields = { ...this.commonFields(exchange) };
+    const fields = this.recordFields(exchange);
     fields.statusCode = statusCode;
     fields.latencyMs = Math.round(performance.now() - exchange.start);
     const route = safeCall(exchange.view, exchange.view?.route) ?? exchange.fallbackRoute;
@@ -415,6 +415,29 @@ export class HttpLogging {
       fields,
       error: exchange.hasError ? exchange.error : undefined,
     });
+  }
+
+  /**
+   * A record's fields, starting from the request's common ones. Every field either record sets is
+   * there from the start (`undefined` until set; the encoder skips those): one object shape for all
+   * records, where a copy of the common fields grew its property store field by field.
+   */
+  private recordFields(exchange: Exchange): DetailFields {
+    const common = this.commonFields(exchange);
+    return {
+      method: common.method,
+      originalUrl: common.originalUrl,
+      ip: common.ip,
+      userAgent: common.userAgent,
+      statusCode: undefined,
+      latencyMs: undefined,
+      route: undefined,
+      handler: undefined,
+      aborted: undefined,
+      requestHeaders: undefined,
+      requestBody: undefined,
+      responseBody: undefined,
+    };
   }
 
   private commonFields(exchange: Exchange): DetailFields {

@@ -108,6 +108,31 @@ describe('canonicalTraceId', () => {
     expect(newTraceId()).toMatch(UUID);
     expect(newGlobalTraceId()).not.toBe(newGlobalTraceId());
   });
+
+  it('makes distinct valid global ids across refills of its random pool', () => {
+    const ids = new Set<string>();
+    for (let i = 0; i < 1000; i++) {
+      const id = newGlobalTraceId();
+      expect(id).toMatch(HEX32);
+      expect(id).not.toBe('0'.repeat(32));
+      ids.add(id);
+    }
+    expect(ids.size).toBe(1000);
+  });
+
+  it('makes distinct UUID v4 per-hop ids across refills of its random pool, each digit varying', () => {
+    const ids = new Set<string>();
+    const seen = Array.from({ length: 36 }, () => new Set<string>());
+    for (let i = 0; i < 1000; i++) {
+      const id = newTraceId();
+      expect(id).toMatch(UUID);
+      ids.add(id);
+      for (let c = 0; c < 36; c++) seen[c]?.add(id[c] ?? '');
+    }
+    expect(ids.size).toBe(1000);
+    // Fixed: the dashes and the version digit; the variant digit takes 4 values, every other digit all 16.
+    expect(seen.map((s) => s.size)).toEqual(Array.from({ length: 36 }, (_, c) => ([8, 13, 18, 23, 14].includes(c) ? 1 : c === 19 ? 4 : 16)));
+  });
 });
 
 describe('TraceResolver: header precedence', () => {
