@@ -9,7 +9,7 @@ import { isoNow } from './clock.js';
 import { type EncodedLine, type LineCapBudget, NO_LIMIT, fitLine, mayCut } from './line-cap.js';
 import { LineNames, isLibraryName } from './meta-names.js';
 import { type LogMeta, type PreparedDraft, type RecordDraft, isJsonText, prepareDraft } from './record-draft.js';
-import { type PathNode, type Redactor, stepPaths } from './redact.js';
+import { MIN_CREDENTIAL_KEY_CHARS, type PathNode, type Redactor, stepPaths } from './redact.js';
 import { type EncodedFields, MAX_FIELD_VALUE_CHARS, type RequestFieldKind, type RequestFields, withArticle } from './request-fields.js';
 import { DETAIL_FIELDS, type FieldSpec, isLogLevel } from './schema.js';
 import { CUT_MARKER, ValueEncoder, cutString, messageOf, redactAndCut, stringOf } from './serialize.js';
@@ -293,7 +293,7 @@ export class RecordEncoder {
     let known = this.metaKeys.get(key);
     if (known === undefined) {
       // Keys may come from clients (`logger.info('q', req.query)`): a key can be a token itself.
-      const name = key.length < 12 ? key : this.redactor.redactString(key);
+      const name = key.length < MIN_CREDENTIAL_KEY_CHARS ? key : this.redactor.redactString(key);
       const lower = name.toLowerCase();
       // Keys may come from clients: bound the cache.
       const cached = this.metaKeys.size < META_KEY_CACHE_LIMIT;

@@ -80,6 +80,11 @@ const X_PREFIX = /^x[-_]/i;
 const MAX_KEY_CHARS = 1024;
 
 /** Cheap test for a string that may hold a credential shape (`eyJ…`, `bearer …`, `basic …`). */
+/**
+ * An object key or metadata name shorter than this is written as it is: checking it for a credential
+ * (a token used as a key, `?<jwt>=1`) costs more than every key can pay, and no token is this short.
+ */
+export const MIN_CREDENTIAL_KEY_CHARS = 12;
 const TOKEN_HINT = /eyJ|bearer|basic\s/i;
 const BEARER = /\b(bearer|basic)(\s+)([A-Za-z0-9._~+/=-]{4,})/gi;
 /**

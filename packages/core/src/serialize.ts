@@ -2,7 +2,7 @@
 // structures, BigInt, Buffers, Errors (with cause), throwing getters and toJSON, Proxies, Maps, Sets.
 // The walk stops as soon as its character budget is spent, so a 10 MB body costs no more than its cap.
 
-import { type PathNode, Redactor, stepPaths } from './redact.js';
+import { MIN_CREDENTIAL_KEY_CHARS, type PathNode, Redactor, stepPaths } from './redact.js';
 
 /** Appended to text that was cut at its budget. */
 export const CUT_MARKER = '…[truncated]';
@@ -324,7 +324,7 @@ class Walk {
   private member(members: Members, key: string, value: unknown, depth: number, paths: PathNode[] | undefined): void {
     if (value !== REDACTED && (value === undefined || typeof value === 'function' || typeof value === 'symbol')) return;
     const room = Math.max(this.maxChars - this.length, 0);
-    let name = key.length < 12 ? key : redactAndCut(this.redactor, key, room);
+    let name = key.length < MIN_CREDENTIAL_KEY_CHARS ? key : redactAndCut(this.redactor, key, room);
     if (members.names.has(name)) {
       let n = 2;
       while (members.names.has(`${name} (${n})`)) n++;
