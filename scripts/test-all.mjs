@@ -82,6 +82,7 @@ for (const dir of readdirSync(join(root, 'examples'))) {
 //   concurrency tests, Nest 12's trace-context tests, the per-test capture of concurrent tests,
 //   request events run in the request's context (http-events, hardening), OpenTelemetry's
 //   AsyncLocalStorage context manager across two services (otel two-services);
+// - V8's young-generation GC: Express's young-gc test (requests die young) measures on 24 only;
 // - stdout and exit handling: core's destination tests and the exit/signal/fault tests (child processes);
 // - require(esm) and the dual builds: packaging's load test, the built-package tests of Express and
 //   Nest 12 (ESM only, required from CommonJS).
@@ -90,7 +91,7 @@ for (const dir of readdirSync(join(root, 'examples'))) {
 const vitestBin = join(dirname(createRequire(import.meta.url).resolve('vitest/package.json')), 'vitest.mjs');
 const nodeProjects = ['core', 'express', 'nest12', 'testing-vitest', 'packaging', 'otel'];
 // Substrings of test file paths (vitest filters); names other helpers' splits are likely to use are in too.
-const nodeFiles = ['context', 'trace', 'src/http.test', 'logger.test', 'outbound', 'concurren', 'destination', 'exit', 'signal', 'stdout', 'queue', 'sink', 'hooks', 'load.test', 'built', 'http-events', 'hardening', 'faults', 'two-services'];
+const nodeFiles = ['young-gc', 'context', 'trace', 'src/http.test', 'logger.test', 'outbound', 'concurren', 'destination', 'exit', 'signal', 'stdout', 'queue', 'sink', 'hooks', 'load.test', 'built', 'http-events', 'hardening', 'faults', 'two-services'];
 for (const major of [22, 24]) {
   const title = `vitest on Node ${major}`;
   let node;

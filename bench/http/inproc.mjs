@@ -507,6 +507,41 @@ async function allocation(entries, { windows, concurrency, seed }) {
   return out;
 }
 
+/**
+ * Bytes promoted to the old generation per request: what outlives its request through the
+ * young-generation GCs (a WeakMap entry keyed by the request, say) is copied and kept until a full
+ * GC, a cost the interleaved CPU rounds put on whichever variant is running when that GC comes. One
+ * variant at a time: the old generation's used size before and after `requests` requests, in
+ * windows without a full GC; the median of three windows.
+ */
+async function promotion(entries, { concurrency, requests = 4096 }) {
+  let majors = 0;
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) if ((entry.detail?.kind ?? entry.kind) === perfConstants.NODE_PERFORMANCE_GC_MAJOR) majors++;
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  const oldUsed = () => getHeapSpaceStatistics().reduce((sum, space) => (space.space_name.startsWith('new_') ? sum : sum + space.space_used_size), 0);
+  const turns = Math.max(1, Math.round(requests / concurrency));
+  const out = {};
+  for (const entry of entries) {
+    const windows = [];
+    for (let attempt = 0; windows.length < 3 && attempt < 12; attempt++) {
+      disableStorages();
+      await drive(entry.connections, Math.max(1, Math.round(256 / concurrency)), 0);
+      await new Promise((resolve) => setTimeout(resolve, 5)); // GC entries are delivered asynchronously
+      const seen = majors;
+      const before = oldUsed();
+      await drive(entry.connections, turns, 0);
+      const after = oldUsed();
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      if (majors === seen) windows.push((after - before) / (turns * concurrency));
+    }
+    out[entry.variant.name] = windows.length > 0 ? median(windows) / 1024 : undefined;
+  }
+  observer.disconnect();
+  return out;
+}
+
 /** Means, added CPU against the group's baseline, ratios against its reference, with intervals. */
 function summarise(variants, cpu, alloc, abPairs) {
   const byName = Object.fromEntries(variants.map((v) => [v.name, v]));
@@ -531,6 +566,7 @@ function summarise(variants, cpu, alloc, abPairs) {
       allocKiBPerRequest: alloc[v.name].youngKiBPerRequest,
       allocHeapKiBPerRequest: alloc[v.name].heapKiBPerRequest,
       allocWindows: alloc[v.name].windows,
+      promotedKiBPerRequest: alloc[v.name].promotedKiBPerRequest,
     };
     const baseAlloc = alloc[group.baseline];
     if (baseAlloc) row.addedAllocKiBPerRequest = isBaseline ? undefined : alloc[v.name].youngKiBPerRequest - baseAlloc.youngKiBPerRequest;
@@ -562,7 +598,7 @@ function render(data) {
     `${data.rounds} rounds; a batch is ${data.batch} requests (alternating GET /users/42 and POST /users with a ${Buffer.byteLength(POST_BODY)}-byte body) ` +
       `after ${data.warmup} warm-up rounds, in a random order per round (seed ${data.seed}); one process, in-memory connections through node:http. ` +
       '"added" is the mean over rounds of the CPU per request minus that of the no-logging app in the same round; ' +
-      'intervals are 95 % bootstrap intervals over rounds. Allocation: young-generation bytes per request in windows without a GC.',
+      'intervals are 95 % bootstrap intervals over rounds. Allocation: young-generation bytes per request in windows without a GC. Promoted: old-generation growth per request over 4,096 requests of one variant with no full GC (what outlived its request through the young GCs; the median of three windows).',
   ];
   for (const point of data.points) {
     for (const [groupName, group] of Object.entries(GROUPS)) {
@@ -580,12 +616,13 @@ function render(data) {
           v.name === group.reference ? '1.00×' : s.vsReference === undefined ? '—' : `**${fixed(s.vsReference, 2)}×** (${interval(s.vsReferenceInterval)})`,
           fixed(s.allocKiBPerRequest, 1),
           isBaseline ? '—' : fixed(s.addedAllocKiBPerRequest, 1),
+          fixed(s.promotedKiBPerRequest, 2),
         ];
       });
       parts.push(
         `**${group.title}, ${point.concurrency === 1 ? 'one request per event-loop turn' : `${point.concurrency} concurrent requests per turn`}**\n\n` +
           table(
-            ['variant', 'what it logs', 'lines/req', 'CPU µs/req', 'added µs/req (95 %)', `added vs ${group.reference} (95 %)`, 'alloc KB/req', 'added KB/req'],
+            ['variant', 'what it logs', 'lines/req', 'CPU µs/req', 'added µs/req (95 %)', `added vs ${group.reference} (95 %)`, 'alloc KB/req', 'added KB/req', 'promoted KB/req'],
             rows,
             ['l', 'l'],
           ),
@@ -642,6 +679,8 @@ export async function runInproc({
     const started = performance.now();
     const { cpu, gc } = await cpuRounds(entries, { rounds, warmup, batch, concurrency: c, seed, log });
     const alloc = await allocation(entries, { windows: allocWindows, concurrency: c, seed });
+    const promoted = await promotion(entries, { concurrency: c });
+    for (const [name, kib] of Object.entries(promoted)) alloc[name].promotedKiBPerRequest = kib;
     log(`c=${c}: done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
     points.push({ concurrency: c, summary: summarise(variants, cpu, alloc, abPairs), cpu, gc, alloc });
   }

@@ -35,13 +35,16 @@ const app = await expressApp((a, express) => {
   return (after) => after.use(errorHandler);
 });
 const { createServer } = await import('node:http');
-const connection = new MemoryConnection(createServer(app), 0);
+// PROFILE_CONCURRENCY=16 serves that many requests per turn over as many connections (the harness's c=16).
+const concurrency = Number(process.env.PROFILE_CONCURRENCY ?? 1);
+const server = createServer(app);
+const connections = Array.from({ length: concurrency }, (_, i) => new MemoryConnection(server, i));
 const bytes = REQUESTS.map((r) => requestBytes({ ...r, headers: r.headers ?? HEADERS }));
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
 async function serve(n) {
-  for (let i = 0; i < n; i++) {
-    await connection.send(bytes[i % bytes.length]);
+  for (let i = 0; i < n; i += concurrency) {
+    await Promise.all(connections.map((c, j) => c.send(bytes[(i + j) % bytes.length])));
     await nextTurn();
   }
 }

@@ -16,7 +16,7 @@ server.on('request', (_req, res) => {
 process.on('message', (/** @type {{ type?: string } | undefined} */ message) => {
   if (message?.type === 'sample') {
     const cpu = process.cpuUsage();
-    process.send({ type: 'sample', cpuUs: cpu.user + cpu.system, served, rss: process.memoryUsage().rss });
+    process.send({ type: 'sample', cpuUs: cpu.user + cpu.system, userUs: cpu.user, systemUs: cpu.system, served, rss: process.memoryUsage().rss });
   } else if (message?.type === 'stop') {
     server.close();
     process.exit(0);

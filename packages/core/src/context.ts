@@ -29,8 +29,11 @@ export interface TraceContext {
    * from a copy.
    */
   fields?: RequestFields;
-  /** Called before the first record of the context is written (the HTTP core emits a deferred HttpRequest here). */
-  beforeRecord?: () => void;
+  /**
+   * Called (as a method of the context) before its first record is written: the HTTP core writes a
+   * deferred HttpRequest here. One function per app, not a closure per request.
+   */
+  beforeRecord?: (this: TraceContext) => void;
   /**
    * The sampling decision of the request (volume.ts), when sampling is on: the logger hands it each
    * line, which it holds until the request's outcome is known; outbound headers carry it on.

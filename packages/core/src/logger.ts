@@ -206,7 +206,7 @@ function runBeforeRecord(trace: TraceContext | undefined): void {
   if (trace?.beforeRecord) {
     const before = trace.beforeRecord;
     trace.beforeRecord = undefined;
-    before();
+    before.call(trace);
   }
 }
 

@@ -111,18 +111,18 @@ export interface LoglaneExpress {
 // is the mount path of the router that matched: by the time the response ends, a `next(err)` out of
 // the router has already restored `req.baseUrl` to the parent's. The accessor is defined once per
 // app, on the prototype Express gives every request of the app (`app.request`; a mounted sub-app's
-// inherits from it), and what it learns is kept in a WeakMap: a property defined or added on each
-// request costs it a copy of its hidden class (about 1.2 KB each, measured). Only where the request
-// has no such prototype is the accessor defined on the request itself.
-interface MatchedRoute {
-  route: unknown;
-  baseUrl: unknown;
-}
-const matchedRoutes = new WeakMap<object, MatchedRoute>();
+// inherits from it), and what it learns is kept in two symbol properties of the request. Not in a
+// WeakMap: V8's young-generation GC does not free WeakMap entries, so every request would outlive
+// its response until the next full GC (see core's exchange.ts). Only where the request has no such
+// prototype is the accessor defined on the request itself.
+const MATCHED_ROUTE = Symbol('loglane.express.route');
+const MATCHED_BASE_URL = Symbol('loglane.express.routeBaseUrl');
 const ROUTE_HOOKED = Symbol('loglane.express.routeHooked');
 type Tracked = LoglaneRequest & {
   [ROUTE_HOOKED]?: boolean;
   [BODY_FAILED]?: boolean;
+  [MATCHED_ROUTE]?: unknown;
+  [MATCHED_BASE_URL]?: unknown;
   app?: ExpressApp;
 };
 /** What loglane reads of an Express app: its request and response prototypes, and whether it is mounted in another. */
@@ -137,10 +137,11 @@ const routeProperty: PropertyDescriptor = {
   configurable: true,
   enumerable: true,
   get(this: Tracked): unknown {
-    return matchedRoutes.get(this)?.route;
+    return this[MATCHED_ROUTE];
   },
   set(this: Tracked, route: unknown): void {
-    matchedRoutes.set(this, { route, baseUrl: this.baseUrl });
+    this[MATCHED_ROUTE] = route;
+    this[MATCHED_BASE_URL] = this.baseUrl;
   },
 };
 
@@ -210,8 +211,7 @@ class ExpressView implements HttpView {
   }
 
   route(): string | undefined {
-    const matched = matchedRoutes.get(this.req);
-    return matched === undefined ? undefined : routeTemplate(matched.baseUrl, matched.route);
+    return routeTemplate(this.req[MATCHED_BASE_URL], this.req[MATCHED_ROUTE]);
   }
 
   requestBody(): unknown {
