@@ -64,6 +64,7 @@ export {
 } from './trace.js';
 export type { HeaderBag, OutboundClient, RunWithTraceOptions, TraceOptions, Traceparent } from './trace.js';
 export { DEFAULT_IGNORE, HttpLogging, clientIp, createHttpLogging, currentHttpExchange, hasRequestBody } from './http.js';
+export { hookExpressJson } from './express-json.js';
 export type { HttpExchange, HttpExchangeState, HttpLoggingOptions, HttpView, IgnoreRule } from './http.js';
 export { SAMPLED_HEADER, unitHash } from './volume.js';
 export type { BodyPolicy, PathPattern, RecordHold, SamplingOptions, VolumeOptions, VolumeRule } from './volume.js';

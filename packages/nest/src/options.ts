@@ -111,6 +111,8 @@ export class LoglaneRuntime {
   readonly logger: LoglaneLogger;
   readonly http: HttpLogging;
   readonly enhancers: boolean;
+  /** HttpResponse writes `responseBody`: on platform-express, `res.json`'s value is taken before it is sent. */
+  readonly recordsResponseValue: boolean;
   /** The app's global prefix (`app.setGlobalPrefix`), read per request: health rules also match below it. */
   readonly globalPrefix: () => string | undefined;
 
@@ -138,6 +140,7 @@ export class LoglaneRuntime {
       generateTraceId,
     });
     this.enhancers = enhancers ?? true;
+    this.recordsResponseValue = rest.logResponseBody !== false;
   }
 }
 
