@@ -35,6 +35,30 @@ const MESSAGE_RANK = 6;
 /** Every metadata entry is at least this long on the line (`,"k":0`): keys past cap/6 are never written. */
 const MIN_META_ENTRY_CHARS = 6;
 
+/**
+ * Library string fields whose values repeat from record to record (a route, a handler, a user
+ * agent): their encoded text is kept by value, so a repeated value is redacted and escaped once.
+ * Not `ip` or `originalUrl`, whose values mostly differ: a cache that keeps missing costs more
+ * than it saves, and each entry it takes outlives its request.
+ */
+const REPEATING_FIELDS: ReadonlySet<string> = new Set(['method', 'route', 'handler', 'userAgent', 'errorType', 'errorCode']);
+/** Values kept per repeating field (the cache is emptied when full; values come from clients). */
+const REPEATING_CACHE_LIMIT = 512;
+/** Values longer than this are not kept. */
+const REPEATING_MAX_CHARS = 256;
+/** `,"name":` of each detail field, in `DETAIL_FIELDS` order. */
+const DETAIL_HEADS: readonly string[] = DETAIL_FIELDS.map((spec) => `,"${spec.name}":`);
+
+/** A repeating field's value as written: `,"name":"…"` and its redacted text. */
+interface EncodedText {
+  readonly json: string;
+  /** Characters of `json` before the value: the field's head. */
+  readonly headChars: number;
+  readonly text: string;
+  /** The line cap may cut it (see `mayCut`). */
+  readonly cuttable: boolean;
+}
+
 /** What the encoder knows of a metadata key, worked out once per key. */
 interface MetaKey {
   /** The name written: the key, or its redacted form when the key itself holds a credential (`?<jwt>=1`). */
@@ -62,6 +86,8 @@ export class RecordEncoder {
   private readonly redactor: Redactor;
   private readonly staticPart: string;
   private readonly maxLineBytes: number;
+  /** Repeating field values up to this long are cached: never longer than a line (`field` would cut them). */
+  private readonly repeatingMaxChars: number;
   private readonly maxRecordBytes: number;
   private readonly baseBudget: LineCapBudget;
   private readonly nestedMeta: boolean;
@@ -86,12 +112,17 @@ export class RecordEncoder {
   private readonly fieldKinds = new Map<string, RequestFieldKind>();
   /** Request fields whose second type has been reported (once per name, not once per request). */
   private readonly reportedFieldKinds = new Set<string>();
+  /** Encoded values of the repeating fields, by `DETAIL_FIELDS` index (`undefined` for other fields). */
+  private readonly repeating: (Map<string, EncodedText> | undefined)[] = DETAIL_FIELDS.map((spec) =>
+    REPEATING_FIELDS.has(spec.name) ? new Map<string, EncodedText>() : undefined,
+  );
 
   constructor(options: EncoderOptions) {
     detectOtel(); // An SDK started before the logger is made stamps records outside any trace context too.
     this.redactor = options.redactor;
     this.values = new ValueEncoder(options.redactor);
     this.maxLineBytes = options.maxLineBytes;
+    this.repeatingMaxChars = Math.min(REPEATING_MAX_CHARS, options.maxLineBytes);
     this.maxRecordBytes = Math.min(options.maxLineBytes, options.maxRecordBytes ?? options.maxLineBytes);
     this.nestedMeta = options.nestedMeta;
     this.label = options.label;
@@ -142,9 +173,13 @@ export class RecordEncoder {
     }
     const fields = prepared.fields;
     if (fields) {
-      for (const spec of DETAIL_FIELDS) {
+      for (let index = 0; index < DETAIL_FIELDS.length; index++) {
+        const spec = DETAIL_FIELDS[index] as (typeof DETAIL_FIELDS)[number];
         const value = fields[spec.name];
-        if (value !== undefined) this.field(line, spec, value, budget);
+        if (value === undefined) continue;
+        const cache = this.repeating[index];
+        if (cache !== undefined && typeof value === 'string' && value.length <= this.repeatingMaxChars) this.repeatingField(line, spec, index, cache, value);
+        else this.field(line, spec, value, budget);
       }
     }
     // The app's request fields (setFields): after the library fields, before the record's own metadata.
@@ -249,6 +284,24 @@ export class RecordEncoder {
     if (mayCut(rank, text.length)) (line.cuts ??= []).push({ start, end: line.body.length, text, cut, rank });
   }
 
+  /**
+   * A repeating string field, short enough never to be cut by the base budget (`field` writes it
+   * the same way): from the cache, else encoded and kept.
+   */
+  private repeatingField(line: EncodedLine, spec: FieldSpec, index: number, cache: Map<string, EncodedText>, value: string): void {
+    let known = cache.get(value);
+    if (known === undefined) {
+      const head = DETAIL_HEADS[index] as string;
+      const text = this.redactor.redactString(value);
+      known = { json: head + JSON.stringify(text), headChars: head.length, text, cuttable: spec.cut !== undefined && mayCut(spec.cut, text.length) };
+      if (cache.size >= REPEATING_CACHE_LIMIT) cache.clear();
+      cache.set(value, known);
+    }
+    const start = line.body.length + known.headChars;
+    line.body += known.json;
+    if (known.cuttable) (line.cuts ??= []).push({ start, end: line.body.length, text: known.text, cut: false, rank: spec.cut as number });
+  }
+
   private field(line: EncodedLine, spec: FieldSpec, value: unknown, budget: LineCapBudget): void {
     const limit = spec.cut === undefined ? this.maxLineBytes : (budget.ranks[spec.cut] ?? NO_LIMIT);
     switch (spec.type) {
@@ -265,7 +318,7 @@ export class RecordEncoder {
           if (text.length > limit || value.cut) text = cutString(text, limit) + CUT_MARKER;
           this.jsonText(line, text, text.endsWith(CUT_MARKER), false, spec.cut ?? NO_LIMIT);
         } else {
-          const encoded = this.values.encode(value, limit);
+          const encoded = this.values.encodeBody(value, limit);
           this.jsonText(line, encoded.text, encoded.truncated, false, spec.cut ?? NO_LIMIT);
         }
         return;

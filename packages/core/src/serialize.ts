@@ -77,6 +77,21 @@ export class ValueEncoder {
   }
 
   /**
+   * Like `encode`, for an HTTP body: a parsed request body or a `res.json` value is mostly plain JSON
+   * data, which JSON.stringify writes after one check (`plainJson`) with the very text the walk
+   * writes, without building it piece by piece. Not for metadata: there a value that does not fit
+   * would have its getters read twice (by the check, then by the walk); a body's parser makes data
+   * without getters.
+   */
+  encodeBody(value: unknown, maxChars: number): EncodedValue {
+    if (this.redactor.paths === undefined && typeof value === 'object' && value !== null) {
+      const text = plainJson(this.redactor, value, maxChars);
+      if (text !== undefined) return { text, truncated: false };
+    }
+    return this.encode(value, maxChars);
+  }
+
+  /**
    * Like `encode`, for a value found part-way down the user paths (a metadata key's value):
    * `paths` are the trie nodes reached so far, `undefined` when no path goes on from here.
    */
@@ -260,12 +275,12 @@ class Walk {
       keys = Object.keys(obj);
     } catch (err) {
       this.push('{');
-      this.member(newMembers(), '[keys]', `[Threw: ${messageOf(err)}]`, depth, paths);
+      this.member(new Members(false), '[keys]', `[Threw: ${messageOf(err)}]`, depth, paths);
       this.push('}');
       return;
     }
     this.push('{');
-    const members = newMembers();
+    const members = new Members(false);
     for (let index = 0; index < keys.length && !this.stopped && !this.spent(); index++) {
       const key = keys[index] as string;
       // Read only a key that is wanted (not redacted, budget left), so an unwanted getter never runs.
@@ -280,7 +295,8 @@ class Walk {
    */
   private map(map: Map<unknown, unknown>, depth: number, paths: PathNode[] | undefined): void {
     this.push('{');
-    const members = newMembers();
+    // A key that is not a string is written as text, which may equal another key's.
+    const members = new Members(true);
     for (const [rawKey, value] of map) {
       if (this.stopped || this.spent()) break;
       const key = typeof rawKey === 'string' ? rawKey : this.keyOf(rawKey);
@@ -324,14 +340,10 @@ class Walk {
   private member(members: Members, key: string, value: unknown, depth: number, paths: PathNode[] | undefined): void {
     if (value !== REDACTED && (value === undefined || typeof value === 'function' || typeof value === 'symbol')) return;
     const room = Math.max(this.maxChars - this.length, 0);
-    let name = key.length < MIN_CREDENTIAL_KEY_CHARS ? key : redactAndCut(this.redactor, key, room);
-    if (members.names.has(name)) {
-      let n = 2;
-      while (members.names.has(`${name} (${n})`)) n++;
-      name = `${name} (${n})`;
-    }
-    members.names.add(name);
-    this.push(members.names.size === 1 ? JSON.stringify(name) + ':' : ',' + JSON.stringify(name) + ':');
+    const written = key.length < MIN_CREDENTIAL_KEY_CHARS ? key : redactAndCut(this.redactor, key, room);
+    const first = members.count === 0;
+    const name = members.take(written, written !== key);
+    this.push(first ? JSON.stringify(name) + ':' : ',' + JSON.stringify(name) + ':');
     if (name.length < key.length && name.length >= room) {
       this.stopped = true;
       return;
@@ -349,7 +361,7 @@ class Walk {
       ['stack', described.errorStack],
     ];
     this.push('{');
-    const members = newMembers();
+    const members = new Members(false);
     for (const [key, value] of fields) {
       if (this.stopped) break;
       this.member(members, key, this.isRedacted(key, paths) ? REDACTED : value, depth, paths);
@@ -358,13 +370,133 @@ class Walk {
   }
 }
 
-/** The names written so far in one object being walked (its first member is written without a comma). */
-interface Members {
-  readonly names: Set<string>;
+/** Thrown inside `plainCopy` when the value is not plain JSON data that JSON.stringify writes as the walk does. */
+const NOT_PLAIN: unique symbol = Symbol('not plain');
+
+/** One `plainCopy` pass. */
+interface PlainCheck {
+  readonly redactor: Redactor;
+  /** Object members and array items it may still visit (the walk's budget, counted more strictly). */
+  members: number;
+  /**
+   * Characters redaction took out of strings: the walk compares a string's length before redaction
+   * with the budget left, so the text must fit with these added back for the walk not to cut it.
+   */
+  shrink: number;
 }
 
-function newMembers(): Members {
-  return { names: new Set() };
+/**
+ * The JSON text of `value` when it is plain JSON data that fits in `maxChars`: objects whose
+ * prototype is Object's (or null) and arrays, down to `MAX_DEPTH`, holding strings, numbers,
+ * booleans, null and Dates with Date's own `toJSON`; no key that a token is in. What the walk
+ * redacts is redacted in a copy of only the objects that need it (a sensitive key censored, a
+ * string with a token in it), which JSON.stringify writes: exactly the walk's text for the same
+ * value (a property test compares the two). `undefined` for anything else, which the walk writes.
+ * Never throws.
+ */
+function plainJson(redactor: Redactor, value: object, maxChars: number): string | undefined {
+  const check: PlainCheck = { redactor, members: Math.floor(maxChars / MIN_MEMBER_CHARS), shrink: 0 };
+  try {
+    const text = JSON.stringify(plainCopy(check, value, 0));
+    return text.length + check.shrink <= maxChars ? text : undefined;
+  } catch {
+    // NOT_PLAIN, or what a Proxy or getter threw: the walk writes its marker.
+    return undefined;
+  }
+}
+
+/** A string as the walk writes it when the budget does not cut it. */
+function plainString(check: PlainCheck, value: string): string {
+  const written = check.redactor.redactString(value);
+  if (written.length < value.length) check.shrink += value.length - written.length;
+  return written;
+}
+
+/** `value`, or a copy with what the walk redacts redacted; throws `NOT_PLAIN` for anything else. */
+function plainCopy(check: PlainCheck, value: unknown, depth: number): unknown {
+  if (typeof value === 'string') return plainString(check, value);
+  if (typeof value === 'bigint') throw NOT_PLAIN;
+  if (typeof value !== 'object' || value === null) return value;
+  if (depth >= MAX_DEPTH) throw NOT_PLAIN;
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto === Array.prototype) {
+    const items = value as unknown[] & { toJSON?: unknown };
+    if (typeof items.toJSON === 'function') throw NOT_PLAIN;
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < items.length; i++) {
+      if (--check.members < 0) throw NOT_PLAIN;
+      const item = items[i];
+      const written = plainCopy(check, item, depth + 1);
+      if (written !== item) (copy ??= items.slice())[i] = written;
+    }
+    return copy ?? items;
+  }
+  if (proto === Date.prototype) {
+    const date = value as Date;
+    if (Object.prototype.hasOwnProperty.call(date, 'toJSON') || date.toJSON !== intrinsicToJson || date.toISOString !== intrinsicToIsoString) throw NOT_PLAIN;
+    return date;
+  }
+  if (proto !== Object.prototype && proto !== null) throw NOT_PLAIN;
+  const obj = value as Record<string, unknown>;
+  if (typeof obj.toJSON === 'function') throw NOT_PLAIN;
+  const { redactor } = check;
+  let copy: Record<string, unknown> | undefined;
+  for (const key of Object.keys(obj)) {
+    if (--check.members < 0) throw NOT_PLAIN;
+    // A key the walk writes otherwise (a token in it): the walk writes the object.
+    if (key.length >= MIN_CREDENTIAL_KEY_CHARS && redactor.redactString(key) !== key) throw NOT_PLAIN;
+    let written: unknown;
+    let item: unknown;
+    // A sensitive key's value is never read (its getter never runs), as in the walk.
+    if (redactor.isSensitiveKey(key)) written = redactor.censor;
+    else {
+      item = obj[key];
+      if (typeof item === 'string') written = redactor.isCredentialUnder(key, item) ? redactor.censor : plainString(check, item);
+      else if (typeof item === 'object' || typeof item === 'bigint') written = plainCopy(check, item, depth + 1);
+      else continue;
+    }
+    if (written === item) continue;
+    // Assigning `__proto__` would set the copy's prototype: the walk writes that object.
+    if (key === '__proto__') throw NOT_PLAIN;
+    (copy ??= { ...obj })[key] = written;
+  }
+  return copy ?? obj;
+}
+
+/**
+ * The names written so far in one object being walked (its first member is written without a
+ * comma). An object's own keys are distinct, so while none was changed (a key holding a token is
+ * redacted, a long one cut) they are only listed; the first changed name, or a Map (whose keys that
+ * are not strings are written as text), brings the set that numbers a name already written: no
+ * key is ever written twice, and the common object pays no hashing per member.
+ */
+class Members {
+  private readonly written: string[] = [];
+  private names: Set<string> | undefined;
+
+  constructor(namesMayRepeat: boolean) {
+    if (namesMayRepeat) this.names = new Set();
+  }
+
+  get count(): number {
+    return this.written.length;
+  }
+
+  /** The name to write for `name` (numbered when it was written already); `changed`: not the key itself. */
+  take(name: string, changed: boolean): string {
+    if (changed && this.names === undefined) this.names = new Set(this.written);
+    let taken = name;
+    if (this.names !== undefined) {
+      if (this.names.has(taken)) {
+        let n = 2;
+        while (this.names.has(`${name} (${n})`)) n++;
+        taken = `${name} (${n})`;
+      }
+      this.names.add(taken);
+    }
+    this.written.push(taken);
+    return taken;
+  }
 }
 
 /** Error fields of a record, all strings. */
@@ -457,6 +589,7 @@ function stackWithCauses(err: unknown, depth: number, seen: Set<unknown>, descri
 
 const intrinsicGetTime = Date.prototype.getTime;
 const intrinsicToIsoString = Date.prototype.toISOString;
+const intrinsicToJson = Date.prototype.toJSON;
 const dateTime = (date: Date): number => intrinsicGetTime.call(date);
 const dateIso = (date: Date): string => intrinsicToIsoString.call(date);
 
