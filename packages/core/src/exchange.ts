@@ -209,10 +209,20 @@ function emitRequest(exchange: Exchange, req: IncomingMessage, emit: Emit, event
 function emitResponse(exchange: Exchange, res: ServerResponse, emit: Emit, event: unknown, args: IArguments): boolean {
   if (event === 'finish' || event === 'close') {
     if (event === 'close' && !res.writableFinished) exchange.clientGone();
-    // HttpResponse first, as a listener added when the request arrived would have written it.
-    if (!exchange.responseLogged && exchange.onResponseEnd !== undefined) exchange.onResponseEnd(exchange, event === 'finish');
+    // HttpResponse first, as a listener added when the request arrived would have written it; the
+    // record and the listeners in one entry of the context.
+    if (!exchange.responseLogged && exchange.onResponseEnd !== undefined) {
+      if (storage.getStore() !== exchange.context) return storage.run(exchange.context, endThenEmit, exchange, res, emit, event, args) as boolean;
+      exchange.onResponseEnd(exchange, event === 'finish');
+    }
   }
   return emitInContext(exchange, emit, res, event as string, args);
+}
+
+/** Inside the exchange's context: writes HttpResponse, then runs the `finish` or `close` listeners. */
+function endThenEmit(exchange: Exchange, res: ServerResponse, emit: Emit, event: unknown, args: IArguments): boolean {
+  (exchange.onResponseEnd as (exchange: Exchange, finished: boolean) => void)(exchange, event === 'finish');
+  return emit.apply(res, args as unknown as unknown[]);
 }
 
 function emitInContext(exchange: Exchange, emit: Emit, emitter: NodeJS.EventEmitter, event: string, args: IArguments): boolean {
