@@ -201,8 +201,19 @@ export function currentExchange(): Exchange | undefined {
 
 function emitRequest(exchange: Exchange, req: IncomingMessage, emit: Emit, event: unknown, args: IArguments): boolean {
   if (event === 'aborted' || event === 'error' || (event === 'close' && !req.complete)) exchange.clientGone();
+  // The `end` listeners (a body parser), then the HttpRequest waiting for the body, in one entry of the context.
+  if (event === 'end' && exchange.onRequestEnd !== undefined && storage.getStore() !== exchange.context) {
+    return storage.run(exchange.context, emitThenEnd, exchange, req, emit, args) as boolean;
+  }
   const emitted = emitInContext(exchange, emit, req, event as string, args);
   if (event === 'end' && exchange.onRequestEnd !== undefined) exchange.onRequestEnd(exchange);
+  return emitted;
+}
+
+/** Inside the exchange's context: runs the request's `end` listeners, then notes the end of its body. */
+function emitThenEnd(exchange: Exchange, req: IncomingMessage, emit: Emit, args: IArguments): boolean {
+  const emitted = emit.apply(req, args as unknown as unknown[]);
+  if (exchange.onRequestEnd !== undefined) exchange.onRequestEnd(exchange);
   return emitted;
 }
 
