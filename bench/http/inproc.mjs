@@ -512,9 +512,9 @@ async function allocation(entries, { windows, concurrency, seed }) {
  * young-generation GCs (a WeakMap entry keyed by the request, say) is copied and kept until a full
  * GC, a cost the interleaved CPU rounds put on whichever variant is running when that GC comes. One
  * variant at a time: the old generation's used size before and after `requests` requests, in
- * windows without a full GC; the median of three windows.
+ * windows without a full GC; the median of three windows (`undefined` when none had no full GC).
  */
-async function promotion(entries, { concurrency, requests = 4096 }) {
+async function promotion(entries, { concurrency, requests = 1024 }) {
   let majors = 0;
   const observer = new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) if ((entry.detail?.kind ?? entry.kind) === perfConstants.NODE_PERFORMANCE_GC_MAJOR) majors++;
@@ -525,7 +525,7 @@ async function promotion(entries, { concurrency, requests = 4096 }) {
   const out = {};
   for (const entry of entries) {
     const windows = [];
-    for (let attempt = 0; windows.length < 3 && attempt < 12; attempt++) {
+    for (let attempt = 0; windows.length < 3 && attempt < 20; attempt++) {
       disableStorages();
       await drive(entry.connections, Math.max(1, Math.round(256 / concurrency)), 0);
       await new Promise((resolve) => setTimeout(resolve, 5)); // GC entries are delivered asynchronously
@@ -598,7 +598,7 @@ function render(data) {
     `${data.rounds} rounds; a batch is ${data.batch} requests (alternating GET /users/42 and POST /users with a ${Buffer.byteLength(POST_BODY)}-byte body) ` +
       `after ${data.warmup} warm-up rounds, in a random order per round (seed ${data.seed}); one process, in-memory connections through node:http. ` +
       '"added" is the mean over rounds of the CPU per request minus that of the no-logging app in the same round; ' +
-      'intervals are 95 % bootstrap intervals over rounds. Allocation: young-generation bytes per request in windows without a GC. Promoted: old-generation growth per request over 4,096 requests of one variant with no full GC (what outlived its request through the young GCs; the median of three windows).',
+      'intervals are 95 % bootstrap intervals over rounds. Allocation: young-generation bytes per request in windows without a GC. Promoted: old-generation growth per request over 1,024 requests of one variant with no full GC (what outlived its request through the young GCs; the median of three windows; n/a when every window had a full GC).',
   ];
   for (const point of data.points) {
     for (const [groupName, group] of Object.entries(GROUPS)) {

@@ -56,6 +56,10 @@ export interface HttpExchange extends HttpExchangeState {
   handler: string | undefined;
   /** A route template to write when the view names none (a template from the framework's metadata). */
   fallbackRoute: string | undefined;
+  /** The route object the framework matched, kept by the adapter (Express's `req.route`). */
+  matchedRoute: unknown;
+  /** The mount path when the route matched (Express's `req.baseUrl` then; a router restores it later). */
+  matchedBaseUrl: unknown;
   /**
    * Attaches an error to the HttpResponse (error fields, level by status). The first error wins;
    * returns whether this one was recorded (false when one already was, or the response is written).
@@ -90,6 +94,8 @@ export class Exchange implements HttpExchange {
   frameworkRequest: object | undefined;
   handler: string | undefined;
   fallbackRoute: string | undefined;
+  matchedRoute: unknown;
+  matchedBaseUrl: unknown;
   /** method, originalUrl, ip, userAgent: the same on both records, worked out once. */
   common: DetailFields | undefined;
   responseValue: unknown;
@@ -150,6 +156,11 @@ interface OwnFunctions {
   write: Fn;
   end: Fn;
   writeHead: Fn;
+}
+
+/** The exchange of a request `HttpLogging.handle` has seen (of any app), for an adapter's prototype hooks. */
+export function httpExchangeOf(req: IncomingMessage): HttpExchange | undefined {
+  return (req as WithExchange)[EXCHANGE];
 }
 
 /** The exchange of a request `HttpLogging.handle` has seen. */

@@ -26,7 +26,7 @@ const storage = sharedTraceStorage(() => new AsyncLocalStorage<TraceContext>());
 export { DEFAULT_IGNORE, type IgnoreRule } from './ignore-rules.js';
 export { clientIp } from './client-ip.js';
 export { hasRequestBody } from './body-capture.js';
-export { currentHttpExchange } from './exchange.js';
+export { currentHttpExchange, httpExchangeOf } from './exchange.js';
 export type { HttpExchange, HttpExchangeState, HttpView } from './exchange.js';
 
 function defaultUserId(req: IncomingMessage): string | number | undefined {

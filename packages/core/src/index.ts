@@ -63,7 +63,7 @@ export {
   runWithTraceContext,
 } from './trace.js';
 export type { HeaderBag, OutboundClient, RunWithTraceOptions, TraceOptions, Traceparent } from './trace.js';
-export { DEFAULT_IGNORE, HttpLogging, clientIp, createHttpLogging, currentHttpExchange, hasRequestBody } from './http.js';
+export { DEFAULT_IGNORE, HttpLogging, clientIp, createHttpLogging, currentHttpExchange, hasRequestBody, httpExchangeOf } from './http.js';
 export { hookExpressJson } from './express-json.js';
 export type { HttpExchange, HttpExchangeState, HttpLoggingOptions, HttpView, IgnoreRule } from './http.js';
 export { SAMPLED_HEADER, unitHash } from './volume.js';

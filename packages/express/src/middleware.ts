@@ -17,6 +17,7 @@ import {
   createLogger,
   hasRequestBody,
   hookExpressJson,
+  httpExchangeOf,
   reportUnknownOptions,
 } from '@loglane/core';
 import { BODY_FAILED, type LoglaneErrorHandler, createErrorHandler } from './errors.js';
@@ -112,10 +113,11 @@ export interface LoglaneExpress {
 // is the mount path of the router that matched: by the time the response ends, a `next(err)` out of
 // the router has already restored `req.baseUrl` to the parent's. The accessor is defined once per
 // app, on the prototype Express gives every request of the app (`app.request`; a mounted sub-app's
-// inherits from it), and what it learns is kept in two symbol properties of the request. Not in a
-// WeakMap: V8's young-generation GC does not free WeakMap entries, so every request would outlive
-// its response until the next full GC (see core's exchange.ts). Only where the request has no such
-// prototype is the accessor defined on the request itself.
+// inherits from it), and what it learns is kept on the request's exchange (core's; found through
+// the one property core puts on the request). Not in a WeakMap: V8's young-generation GC does not
+// free WeakMap entries, so every request would outlive its response until the next full GC (see
+// core's exchange.ts). A request loglane does not log keeps it in symbol properties of its own.
+// Only where the request has no such prototype is the accessor defined on the request itself.
 const MATCHED_ROUTE = Symbol('loglane.express.route');
 const MATCHED_BASE_URL = Symbol('loglane.express.routeBaseUrl');
 const ROUTE_HOOKED = Symbol('loglane.express.routeHooked');
@@ -138,11 +140,18 @@ const routeProperty: PropertyDescriptor = {
   configurable: true,
   enumerable: true,
   get(this: Tracked): unknown {
-    return this[MATCHED_ROUTE];
+    // A route matched before loglane's middleware ran (mounted on the route itself) is on the request.
+    return httpExchangeOf(this)?.matchedRoute ?? this[MATCHED_ROUTE];
   },
   set(this: Tracked, route: unknown): void {
-    this[MATCHED_ROUTE] = route;
-    this[MATCHED_BASE_URL] = this.baseUrl;
+    const exchange = httpExchangeOf(this);
+    if (exchange === undefined) {
+      this[MATCHED_ROUTE] = route;
+      this[MATCHED_BASE_URL] = this.baseUrl;
+    } else {
+      exchange.matchedRoute = route;
+      exchange.matchedBaseUrl = this.baseUrl;
+    }
   },
 };
 
@@ -212,7 +221,10 @@ class ExpressView implements HttpView {
   }
 
   route(): string | undefined {
-    return routeTemplate(this.req[MATCHED_BASE_URL], this.req[MATCHED_ROUTE]);
+    const exchange = httpExchangeOf(this.req);
+    return exchange?.matchedRoute === undefined
+      ? routeTemplate(this.req[MATCHED_BASE_URL], this.req[MATCHED_ROUTE])
+      : routeTemplate(exchange.matchedBaseUrl, exchange.matchedRoute);
   }
 
   requestBody(): unknown {
