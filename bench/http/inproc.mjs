@@ -517,7 +517,10 @@ async function allocation(entries, { windows, concurrency, seed }) {
 async function promotion(entries, { concurrency, requests = 1024 }) {
   let majors = 0;
   const observer = new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) if ((entry.detail?.kind ?? entry.kind) === perfConstants.NODE_PERFORMANCE_GC_MAJOR) majors++;
+    for (const entry of list.getEntries()) {
+      const kind = /** @type {{ detail?: { kind?: number } }} */ (/** @type {unknown} */ (entry)).detail?.kind;
+      if (kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) majors++;
+    }
   });
   observer.observe({ entryTypes: ['gc'] });
   const oldUsed = () => getHeapSpaceStatistics().reduce((sum, space) => (space.space_name.startsWith('new_') ? sum : sum + space.space_used_size), 0);

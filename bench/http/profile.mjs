@@ -8,11 +8,16 @@
 // The first argument is loglane's options as JSON (`{"bare":true}` for the app without logging),
 // the second the number of requests. HEAP_PROFILE samples every allocation (also of objects the
 // young-generation GC collected) and writes a profile that Chrome DevTools opens.
+// PROFILE_CONCURRENCY=16 serves 16 requests per turn (the in-process harness's second operating
+// point); PROFILE_VARIANT=nest-loglane (any variant of apps.mjs) profiles that app instead, on
+// 127.0.0.1 but driven through the same in-memory connections:
+//
+//   PROFILE_CONCURRENCY=16 PROFILE_VARIANT=nest-pino node --cpu-prof bench/http/profile.mjs '{}' 60000
 import { openSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { expressApp } from './apps.mjs';
+import { expressApp, startServer } from './apps.mjs';
 import { MemoryConnection, requestBytes } from './memory-socket.mjs';
 import { HEADERS, REQUESTS } from './requests.mjs';
 import { rootDir } from '../lib/report.mjs';
@@ -37,7 +42,7 @@ const app = await expressApp((a, express) => {
 const { createServer } = await import('node:http');
 // PROFILE_CONCURRENCY=16 serves that many requests per turn over as many connections (the harness's c=16).
 const concurrency = Number(process.env.PROFILE_CONCURRENCY ?? 1);
-const server = createServer(app);
+const server = process.env.PROFILE_VARIANT ? await startServer(process.env.PROFILE_VARIANT) : createServer(app);
 const connections = Array.from({ length: concurrency }, (_, i) => new MemoryConnection(server, i));
 const bytes = REQUESTS.map((r) => requestBytes({ ...r, headers: r.headers ?? HEADERS }));
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
@@ -56,6 +61,7 @@ if (session) {
   await session.post('HeapProfiler.startSampling', { samplingInterval: 256, includeObjectsCollectedByMinorGC: true, includeObjectsCollectedByMajorGC: true });
 }
 await serve(count);
+if (process.env.PROFILE_VARIANT) server.close();
 if (session) {
   const { profile } = await session.post('HeapProfiler.stopSampling');
   writeFileSync(process.env.HEAP_PROFILE, JSON.stringify(profile));
@@ -66,3 +72,4 @@ if (session) {
   })(profile.head);
   console.log(`${(total / count / 1024).toFixed(1)} KB allocated per request (sampled, harness included)`);
 }
+if (process.env.PROFILE_VARIANT) process.exit(0); // a listening Nest app would keep the process alive

@@ -1,5 +1,6 @@
 // Express's `res.json(value)`, for the adapters that run on Express (@loglane/express, and
 // @loglane/nest on platform-express, whose controllers' return values Nest sends with `res.json`).
+/* eslint-disable prefer-rest-params -- the hook forwards `arguments` as they are: a rest parameter would allocate an array on every response. */
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HttpLogging } from './http.js';

@@ -1,6 +1,5 @@
 // The Express middleware: translates an Express request into core's `HttpView` and hands the
 // exchange to core `HttpLogging`, which writes the HttpRequest and HttpResponse records.
-/* eslint-disable prefer-rest-params -- the hooks forward `arguments` as they are: a rest parameter would allocate an array per call, on every event and write of every request. */
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
