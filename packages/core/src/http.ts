@@ -482,9 +482,11 @@ function safeCall<T>(view: HttpView | undefined, fn: (() => T | undefined) | und
   }
 }
 
+const QUERY_OR_FRAGMENT = /[?#]/;
+
 /** The path of a URL for a record's `message`: the query string may hold secrets and is left to `originalUrl`, which is redacted. */
 function pathOf(url: string | undefined): string {
   if (url === undefined) return '';
-  const q = url.search(/[?#]/);
+  const q = url.search(QUERY_OR_FRAGMENT);
   return q === -1 ? url : url.slice(0, q);
 }

@@ -30,8 +30,11 @@ export const DEFAULT_IGNORE: readonly IgnoreRule[] = [
 ];
 
 /** The path of a URL for matching: no query string or fragment, lower case, no repeated or trailing slash. */
+/** Where a URL's query or fragment starts (a module constant: a literal in the function is a new RegExp per call). */
+const QUERY_OR_FRAGMENT = /[?#]/;
+
 export function matchPath(url: string): string {
-  const q = url.search(/[?#]/);
+  const q = url.search(QUERY_OR_FRAGMENT);
   let path = (q === -1 ? url : url.slice(0, q)).toLowerCase();
   if (path.includes('//')) path = path.replace(/\/{2,}/g, '/');
   while (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
@@ -54,7 +57,10 @@ export function ignoreMatchPaths(path: string, mountPath: string | undefined): s
   if (mount.length > 1 && path.startsWith(mount) && (path.length === mount.length || path[mount.length] === '/')) {
     forms.push(path.length === mount.length ? '/' : path.slice(mount.length));
   }
-  for (const form of forms.slice()) {
+  // The forms so far (the path, and below the mount path), without copying the list it grows.
+  const found = forms.length;
+  for (let i = 0; i < found; i++) {
+    const form = forms[i] as string;
     let rest = form;
     for (;;) {
       const end = rest.indexOf('/', 1);
@@ -106,7 +112,10 @@ function compileRule(rule: IgnoreRule): CompiledRule {
   if (absolute.endsWith('*')) {
     const under = absolute.slice(0, -1).replace(/\/+$/, '');
     const prefix = `${under}/`;
-    return (_path, forms) => forms.some((form) => form === under || form.startsWith(prefix));
+    return (_path, forms) => {
+      for (const form of forms) if (form === under || form.startsWith(prefix)) return true;
+      return false;
+    };
   }
   const exact = matchPath(absolute);
   return (_path, forms) => forms.includes(exact);
