@@ -388,11 +388,10 @@ interface PlainCheck {
 /**
  * The JSON text of `value` when it is plain JSON data that fits in `maxChars`: objects whose
  * prototype is Object's (or null) and arrays, down to `MAX_DEPTH`, holding strings, numbers,
- * booleans, null and Dates with Date's own `toJSON`; no key that a token is in. What the walk
- * redacts is redacted in a copy of only the objects that need it (a sensitive key censored, a
- * string with a token in it), which JSON.stringify writes: exactly the walk's text for the same
- * value (a property test compares the two). `undefined` for anything else, which the walk writes.
- * Never throws.
+ * booleans, null and Dates; no key that a token is in. The value is copied as it is read, with what
+ * the walk redacts redacted (a sensitive key censored, a string with a token in it), and
+ * JSON.stringify writes the copy: exactly the walk's text for the same value (a property test
+ * compares the two). `undefined` for anything else, which the walk writes. Never throws.
  */
 function plainJson(redactor: Redactor, value: object, maxChars: number): string | undefined {
   const check: PlainCheck = { redactor, members: Math.floor(maxChars / MIN_MEMBER_CHARS), shrink: 0 };
@@ -412,55 +411,68 @@ function plainString(check: PlainCheck, value: string): string {
   return written;
 }
 
-/** `value`, or a copy with what the walk redacts redacted; throws `NOT_PLAIN` for anything else. */
+/**
+ * A copy of `value` made of what this pass read, each property once, and redacted as the walk
+ * redacts it; throws `NOT_PLAIN` for anything that is not plain JSON data. JSON.stringify then reads
+ * only the copy: no getter, Proxy trap, `toJSON` or `valueOf` of the app's objects runs a second
+ * time, so nothing can answer the check one way and the writer another.
+ */
 function plainCopy(check: PlainCheck, value: unknown, depth: number): unknown {
-  if (typeof value === 'string') return plainString(check, value);
-  if (typeof value === 'bigint') throw NOT_PLAIN;
-  if (typeof value !== 'object' || value === null) return value;
+  switch (typeof value) {
+    case 'string':
+      return plainString(check, value);
+    case 'number':
+    case 'boolean':
+      return value;
+    case 'object':
+      break;
+    default:
+      // BigInt (the walk writes it as a string) and, as a top-level value, the rest.
+      throw NOT_PLAIN;
+  }
+  if (value === null) return null;
   if (depth >= MAX_DEPTH) throw NOT_PLAIN;
   const proto: unknown = Object.getPrototypeOf(value);
-  if (proto === Array.prototype) {
+  if (Array.isArray(value)) {
     const items = value as unknown[] & { toJSON?: unknown };
-    if (typeof items.toJSON === 'function') throw NOT_PLAIN;
-    let copy: unknown[] | undefined;
-    for (let i = 0; i < items.length; i++) {
-      if (--check.members < 0) throw NOT_PLAIN;
+    if (proto !== Array.prototype || typeof items.toJSON === 'function') throw NOT_PLAIN;
+    const length = items.length;
+    if (length > check.members) throw NOT_PLAIN;
+    check.members -= length;
+    const copy: unknown[] = [];
+    for (let i = 0; i < length; i++) {
       const item = items[i];
-      const written = plainCopy(check, item, depth + 1);
-      if (written !== item) (copy ??= items.slice())[i] = written;
+      // The walk writes `null` for an item without a JSON form, and never calls its `toJSON`.
+      copy.push(item === undefined || typeof item === 'function' || typeof item === 'symbol' ? null : plainCopy(check, item, depth + 1));
     }
-    return copy ?? items;
+    return copy;
   }
   if (proto === Date.prototype) {
-    const date = value as Date;
-    if (Object.prototype.hasOwnProperty.call(date, 'toJSON') || date.toJSON !== intrinsicToJson || date.toISOString !== intrinsicToIsoString) throw NOT_PLAIN;
-    return date;
+    // What the walk writes for a Date: Date's own methods, whatever the object's say.
+    const time = dateTime(value as Date);
+    return Number.isNaN(time) ? null : dateIso(value as Date);
   }
-  if (proto !== Object.prototype && proto !== null) throw NOT_PLAIN;
+  if ((proto !== Object.prototype && proto !== null) || ArrayBuffer.isView(value)) throw NOT_PLAIN;
   const obj = value as Record<string, unknown>;
   if (typeof obj.toJSON === 'function') throw NOT_PLAIN;
   const { redactor } = check;
-  let copy: Record<string, unknown> | undefined;
+  const copy: Record<string, unknown> = {};
   for (const key of Object.keys(obj)) {
     if (--check.members < 0) throw NOT_PLAIN;
-    // A key the walk writes otherwise (a token in it): the walk writes the object.
-    if (key.length >= MIN_CREDENTIAL_KEY_CHARS && redactor.redactString(key) !== key) throw NOT_PLAIN;
-    let written: unknown;
-    let item: unknown;
+    // Assigning `__proto__` would set the copy's prototype; a key with a token in it is written
+    // otherwise by the walk: the walk writes those objects.
+    if (key === '__proto__' || (key.length >= MIN_CREDENTIAL_KEY_CHARS && redactor.redactString(key) !== key)) throw NOT_PLAIN;
     // A sensitive key's value is never read (its getter never runs), as in the walk.
-    if (redactor.isSensitiveKey(key)) written = redactor.censor;
-    else {
-      item = obj[key];
-      if (typeof item === 'string') written = redactor.isCredentialUnder(key, item) ? redactor.censor : plainString(check, item);
-      else if (typeof item === 'object' || typeof item === 'bigint') written = plainCopy(check, item, depth + 1);
-      else continue;
+    if (redactor.isSensitiveKey(key)) {
+      copy[key] = plainString(check, redactor.censor);
+      continue;
     }
-    if (written === item) continue;
-    // Assigning `__proto__` would set the copy's prototype: the walk writes that object.
-    if (key === '__proto__') throw NOT_PLAIN;
-    (copy ??= { ...obj })[key] = written;
+    const item = obj[key];
+    // Left out, as the walk leaves it out (a function's `toJSON` is never called).
+    if (item === undefined || typeof item === 'function' || typeof item === 'symbol') continue;
+    copy[key] = typeof item === 'string' && redactor.isCredentialUnder(key, item) ? plainString(check, redactor.censor) : plainCopy(check, item, depth + 1);
   }
-  return copy ?? obj;
+  return copy;
 }
 
 /**
@@ -589,7 +601,6 @@ function stackWithCauses(err: unknown, depth: number, seen: Set<unknown>, descri
 
 const intrinsicGetTime = Date.prototype.getTime;
 const intrinsicToIsoString = Date.prototype.toISOString;
-const intrinsicToJson = Date.prototype.toJSON;
 const dateTime = (date: Date): number => intrinsicGetTime.call(date);
 const dateIso = (date: Date): string => intrinsicToIsoString.call(date);
 

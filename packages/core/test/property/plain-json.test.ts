@@ -75,6 +75,40 @@ describe('plain JSON bodies', () => {
     for (const [value, budget] of cases) expect(values.encodeBody(value, budget)).toEqual(values.encode(value, budget));
   });
 
+  it('write what the walk writes for values made to fool a check (review of issue #9): no secret gets through', () => {
+    const fooling = (): object => Object.assign(() => 1, { toJSON: () => ({ password: 'hunter2', t: `Bearer ${JWT}` }) });
+    let reads = 0;
+    const turning = {
+      get note(): string {
+        reads += 1;
+        return reads % 2 === 1 ? 'ok' : `Bearer ${JWT}`;
+      },
+    };
+    const date = new Date(0);
+    date.valueOf = () => Number.NaN;
+    const cases: [string, () => unknown, Redactor][] = [
+      ['a function with toJSON as a member', () => ({ a: fooling() }), new Redactor()],
+      ['a function with toJSON as an item', () => [fooling()], new Redactor()],
+      ['an object with the array prototype', () => ({ list: Object.setPrototypeOf({ password: 'hunter2', note: `Bearer ${JWT}` }, Array.prototype) as object }), new Redactor()],
+      ['a Proxy that says it is an array', () => ({ p: new Proxy({ password: 'hunter2' }, { getPrototypeOf: () => Array.prototype }) }), new Redactor()],
+      ['an array with the object prototype', () => Object.setPrototypeOf([`Bearer ${JWT}`], Object.prototype) as object, new Redactor()],
+      ['a typed array with the object prototype', () => ({ b: Object.setPrototypeOf(new Uint8Array([1, 2]), Object.prototype) as object }), new Redactor()],
+      ['a Date whose valueOf says NaN', () => ({ d: date }), new Redactor()],
+      ['a getter that answers differently the second time', () => ({ a: 1, b: turning }), new Redactor()],
+      ['a censor that redaction changes', () => ({ password: 'x', n: 1 }), new Redactor({ censor: 'password=hidden' })],
+    ];
+    for (const [name, make, redactor] of cases) {
+      const values = new ValueEncoder(redactor);
+      reads = 0;
+      const fast = values.encodeBody(make(), 8192);
+      reads = 0;
+      const walked = values.encode(make(), 8192);
+      expect(fast, name).toEqual(walked);
+      expect(fast.text, name).not.toContain('hunter2');
+      expect(fast.text, name).not.toContain(JWT.slice(0, 20));
+    }
+  });
+
   it('take the plain path for a parsed body with a password and a token in it', () => {
     const values = new ValueEncoder(new Redactor());
     const body = JSON.parse('{"name":"Ada","password":"hunter2","profile":{"bio":"Bearer abcdefghijklmnopqrst","tags":["a",1,true,null]}}') as object;
