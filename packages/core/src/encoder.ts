@@ -179,7 +179,7 @@ export class RecordEncoder {
         if (value === undefined) continue;
         const cache = this.repeating[index];
         if (cache !== undefined && typeof value === 'string' && value.length <= this.repeatingMaxChars) this.repeatingField(line, spec, index, cache, value);
-        else this.field(line, spec, value, budget);
+        else this.field(line, spec, DETAIL_HEADS[index] as string, value, budget);
       }
     }
     // The app's request fields (setFields): after the library fields, before the record's own metadata.
@@ -302,17 +302,18 @@ export class RecordEncoder {
     if (known.cuttable) (line.cuts ??= []).push({ start, end: line.body.length, text: known.text, cut: false, rank: spec.cut as number });
   }
 
-  private field(line: EncodedLine, spec: FieldSpec, value: unknown, budget: LineCapBudget): void {
+  /** Appends one library field; `head` is its `,"name":`. */
+  private field(line: EncodedLine, spec: FieldSpec, head: string, value: unknown, budget: LineCapBudget): void {
     const limit = spec.cut === undefined ? this.maxLineBytes : (budget.ranks[spec.cut] ?? NO_LIMIT);
     switch (spec.type) {
       case 'integer':
-        if (typeof value === 'number' && Number.isFinite(value)) line.body += `,"${spec.name}":${Math.trunc(value)}`;
+        if (typeof value === 'number' && Number.isFinite(value)) line.body += head + String(Math.trunc(value));
         return;
       case 'boolean':
-        if (typeof value === 'boolean') line.body += `,"${spec.name}":${value}`;
+        if (typeof value === 'boolean') line.body += head + String(value);
         return;
       case 'json': {
-        line.body += `,"${spec.name}":`;
+        line.body += head;
         if (isJsonText(value)) {
           let text = this.redactor.redactJsonText(value.text);
           if (text.length > limit || value.cut) text = cutString(text, limit) + CUT_MARKER;
@@ -325,7 +326,7 @@ export class RecordEncoder {
       }
       case 'string': {
         const raw = typeof value === 'string' ? value : stringOf(value);
-        line.body += `,"${spec.name}":`;
+        line.body += head;
         this.text(line, spec.name === 'originalUrl' ? this.redactor.redactUrl(raw) : raw, limit, spec.cut, spec.name);
       }
     }

@@ -213,12 +213,11 @@ export function currentExchange(): Exchange | undefined {
 function emitRequest(exchange: Exchange, req: IncomingMessage, emit: Emit, event: unknown, args: IArguments): boolean {
   if (event === 'aborted' || event === 'error' || (event === 'close' && !req.complete)) exchange.clientGone();
   // The `end` listeners (a body parser), then the HttpRequest waiting for the body, in one entry of the context.
-  if (event === 'end' && exchange.onRequestEnd !== undefined && storage.getStore() !== exchange.context) {
+  if (event === 'end' && exchange.onRequestEnd !== undefined) {
+    if (storage.getStore() === exchange.context) return emitThenEnd(exchange, req, emit, args);
     return storage.run(exchange.context, emitThenEnd, exchange, req, emit, args) as boolean;
   }
-  const emitted = emitInContext(exchange, emit, req, event as string, args);
-  if (event === 'end' && exchange.onRequestEnd !== undefined) exchange.onRequestEnd(exchange);
-  return emitted;
+  return emitInContext(exchange, emit, req, event as string, args);
 }
 
 /** Inside the exchange's context: runs the request's `end` listeners, then notes the end of its body. */
@@ -234,8 +233,8 @@ function emitResponse(exchange: Exchange, res: ServerResponse, emit: Emit, event
     // HttpResponse first, as a listener added when the request arrived would have written it; the
     // record and the listeners in one entry of the context.
     if (!exchange.responseLogged && exchange.onResponseEnd !== undefined) {
-      if (storage.getStore() !== exchange.context) return storage.run(exchange.context, endThenEmit, exchange, res, emit, event, args) as boolean;
-      exchange.onResponseEnd(exchange, event === 'finish');
+      if (storage.getStore() === exchange.context) return endThenEmit(exchange, res, emit, event, args);
+      return storage.run(exchange.context, endThenEmit, exchange, res, emit, event, args) as boolean;
     }
   }
   return emitInContext(exchange, emit, res, event as string, args);

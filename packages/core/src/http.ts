@@ -11,7 +11,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { type TraceContext, getTraceContext, runInContext } from './context.js';
 import { sharedTraceStorage } from './process.js';
 import { Exchange, type HttpExchange, type HttpExchangeState, type HttpView, currentExchange, exchangeOf, exchangeOfContext, hookOwnFunctions, hookPrototypes, prototypesHooked } from './exchange.js';
-import { type IgnoreRule, IgnoreRules } from './ignore-rules.js';
+import { type IgnoreRule, IgnoreRules, pathOfUrl } from './ignore-rules.js';
 import { type LoglaneLogger, createLogger } from './logger.js';
 import { type DetailFields, HTTP_REQUEST, HTTP_RESPONSE, type LogLevel } from './schema.js';
 import { type TraceOptions, TraceResolver } from './trace.js';
@@ -482,11 +482,7 @@ function safeCall<T>(view: HttpView | undefined, fn: (() => T | undefined) | und
   }
 }
 
-const QUERY_OR_FRAGMENT = /[?#]/;
-
 /** The path of a URL for a record's `message`: the query string may hold secrets and is left to `originalUrl`, which is redacted. */
 function pathOf(url: string | undefined): string {
-  if (url === undefined) return '';
-  const q = url.search(QUERY_OR_FRAGMENT);
-  return q === -1 ? url : url.slice(0, q);
+  return url === undefined ? '' : pathOfUrl(url);
 }

@@ -30,12 +30,17 @@ export const DEFAULT_IGNORE: readonly IgnoreRule[] = [
 ];
 
 /** The path of a URL for matching: no query string or fragment, lower case, no repeated or trailing slash. */
-/** Where a URL's query or fragment starts (a module constant: a literal in the function is a new RegExp per call). */
+/** Where a URL's query or fragment starts (a module constant: a literal in a function is a new RegExp per call). */
 const QUERY_OR_FRAGMENT = /[?#]/;
 
-export function matchPath(url: string): string {
+/** A URL without its query string and fragment. */
+export function pathOfUrl(url: string): string {
   const q = url.search(QUERY_OR_FRAGMENT);
-  let path = (q === -1 ? url : url.slice(0, q)).toLowerCase();
+  return q === -1 ? url : url.slice(0, q);
+}
+
+export function matchPath(url: string): string {
+  let path = pathOfUrl(url).toLowerCase();
   if (path.includes('//')) path = path.replace(/\/{2,}/g, '/');
   while (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
   return path;

@@ -308,7 +308,7 @@ export class Redactor {
       const open = match.index + match[0].length - 1;
       const key = match[1] ?? '';
       if (!this.isSensitiveKey(escaped ? key : keyText(`"${key}"`))) continue;
-      const end = escaped ? endOfEscapedComposite(text, open) : endOfComposite(text, open);
+      const end = endOfComposite(text, open, escaped);
       out += text.slice(last, open) + (escaped ? `\\"${this.censor}\\"` : `"${this.censor}"`);
       last = end;
       pattern.lastIndex = end;
@@ -525,39 +525,22 @@ function endOfValue(text: string, start: number): number {
   return i;
 }
 
-/** Index just after the object or array that starts at `start`, or the text's end when it was cut. */
-function endOfComposite(text: string, start: number): number {
-  let depth = 0;
-  let inString = false;
-  for (let i = start; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x7b || c === 0x5b) depth++;
-    else if (c === 0x7d || c === 0x5d) {
-      depth--;
-      if (depth === 0) return i + 1;
-    }
-  }
-  return text.length;
-}
-
 /**
- * `endOfComposite` for JSON that is itself inside a JSON string (`{\"a\":[\"x\"]}`): each `\\x` of
- * the text is one character of the inner JSON, read as such.
+ * Index just after the object or array that starts at `start`, or the text's end when it was cut.
+ * `escaped`: the JSON is itself inside a JSON string (`{\"a\":[\"x\"]}`), and each `\\x` of the
+ * text is one character of the inner JSON, read as such.
  */
-function endOfEscapedComposite(text: string, start: number): number {
+function endOfComposite(text: string, start: number, escaped = false): number {
   let depth = 0;
   let inString = false;
-  let escapedInner = false;
+  /** The previous character of the (inner) JSON was a backslash inside a string. */
+  let afterBackslash = false;
   for (let i = start; i < text.length; i++) {
     let c = text.charCodeAt(i);
-    if (c === 0x5c) c = text.charCodeAt(++i); // `\"` is an inner quote, `\\` an inner backslash
+    if (escaped && c === 0x5c) c = text.charCodeAt(++i); // `\"` is an inner quote, `\\` an inner backslash
     if (inString) {
-      if (escapedInner) escapedInner = false;
-      else if (c === 0x5c) escapedInner = true;
+      if (afterBackslash) afterBackslash = false;
+      else if (c === 0x5c) afterBackslash = true;
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x7b || c === 0x5b) depth++;
