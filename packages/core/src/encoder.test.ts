@@ -24,6 +24,44 @@ function encode(draft: Partial<RecordDraft>, options: Partial<EncoderOptions> = 
   return { line, record: JSON.parse(line) as Record<string, unknown> };
 }
 
+describe('trace ids', () => {
+  const ids = (line: string): [unknown, unknown] => {
+    const record = JSON.parse(line) as Record<string, unknown>;
+    return [record.traceId, record.globalTraceId];
+  };
+  const draft: RecordDraft = { level: 'info', context: 'test', message: 'm' };
+
+  it("writes each context's own ids when records of several contexts alternate", () => {
+    const enc = encoder();
+    const a: TraceContext = { traceId: 'a-1', globalTraceId: 'ga', forwardHeader: 'x-global-trace-id' };
+    const b: TraceContext = { traceId: 'b-1', globalTraceId: 'gb', forwardHeader: 'x-global-trace-id' };
+    expect([a, b, a, b].map((ctx) => ids(enc.encode(draft, ctx)))).toEqual([
+      ['a-1', 'ga'],
+      ['b-1', 'gb'],
+      ['a-1', 'ga'],
+      ['b-1', 'gb'],
+    ]);
+  });
+
+  it('writes the new ids of a context whose ids were replaced, and copies of a context their own', () => {
+    const enc = encoder();
+    const ctx = { traceId: 'old', globalTraceId: 'g-old', forwardHeader: 'x-global-trace-id' };
+    expect(ids(enc.encode(draft, ctx))).toEqual(['old', 'g-old']);
+    ctx.traceId = 'new';
+    expect(ids(enc.encode(draft, ctx))).toEqual(['new', 'g-old']);
+    // A spread copies the cache kept on the context too: the copy's own ids still win.
+    const copy = { ...ctx, globalTraceId: 'g-copy' };
+    expect(ids(enc.encode(draft, copy))).toEqual(['new', 'g-copy']);
+  });
+
+  it('writes the ids of a frozen context, record after record', () => {
+    const enc = encoder();
+    const frozen = Object.freeze({ traceId: 'f-1', globalTraceId: 'gf', forwardHeader: 'x-global-trace-id' });
+    expect(ids(enc.encode(draft, frozen))).toEqual(['f-1', 'gf']);
+    expect(ids(enc.encode(draft, frozen))).toEqual(['f-1', 'gf']);
+  });
+});
+
 describe('field order and types', () => {
   it('writes base fields, then detail fields in schema order, then metadata, then truncated', () => {
     const { record } = encode(

@@ -102,9 +102,6 @@ export class RecordEncoder {
   private metaStamp = 0;
   /** A record's metadata is being written (a getter that logs makes a nested record). */
   private writingMeta = false;
-  /** The id fields of the last trace context written: records of one request reuse them. */
-  private lastTrace: TraceContext | undefined;
-  private lastTraceJson = '';
   /**
    * The type each request field was first written with, by lower-cased name: a field keeps it
    * across requests too, since a store's column takes the first type it sees.
@@ -163,11 +160,7 @@ export class RecordEncoder {
     const otelIds = otelRegistry === undefined ? undefined : otelIdsJson(trace, draft.context);
     if (otelIds !== undefined) line.body += otelIds;
     if (trace) {
-      if (trace !== this.lastTrace) {
-        this.lastTrace = trace;
-        this.lastTraceJson = `,"traceId":${JSON.stringify(trace.traceId)},"globalTraceId":${JSON.stringify(trace.globalTraceId)}`;
-      }
-      if (otelIds === undefined) line.body += this.lastTraceJson;
+      if (otelIds === undefined) line.body += idsJsonOf(trace);
       const userId = trace.userId ?? resolveUserId(trace);
       if (userId !== undefined) line.body += `,"userId":${JSON.stringify(userId)}`;
     }
@@ -465,6 +458,29 @@ export class RecordEncoder {
       }
     }
   }
+}
+
+/**
+ * The id fields of a trace context as written, kept on the context itself: the records of one
+ * request encode them once, also when other requests' records come between them (many requests in
+ * one turn: their HttpRequest records first, then their HttpResponse records). The ids are checked
+ * against the context's own, so a context whose ids were replaced is encoded afresh.
+ */
+const IDS_JSON = Symbol('loglane.idsJson');
+interface IdsJson {
+  readonly traceId: string;
+  readonly globalTraceId: string;
+  readonly json: string;
+}
+
+function idsJsonOf(trace: TraceContext & { [IDS_JSON]?: IdsJson }): string {
+  const { traceId, globalTraceId } = trace;
+  const known = trace[IDS_JSON];
+  if (known !== undefined && known.traceId === traceId && known.globalTraceId === globalTraceId) return known.json;
+  const json = `,"traceId":${JSON.stringify(traceId)},"globalTraceId":${JSON.stringify(globalTraceId)}`;
+  // A context the app froze is encoded on every record instead.
+  if (Object.isExtensible(trace)) trace[IDS_JSON] = { traceId, globalTraceId, json };
+  return json;
 }
 
 function resolveUserId(trace: TraceContext): string | undefined {
