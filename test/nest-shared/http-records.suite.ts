@@ -1,7 +1,7 @@
 // HttpRequest/HttpResponse records of a Nest app on Express and on Fastify: every field, the
 // route template and handler, errors from guards, pipes, handlers and filters (exactly one
 // HttpResponse each, no second copy from Nest's ExceptionsHandler), userId, health checks.
-import { type ArgumentsHost, Injectable, Module, ValidationPipe } from '@nestjs/common';
+import { type ArgumentsHost, Controller, Get, Injectable, Module, ValidationPipe } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -314,6 +314,31 @@ describe.each(PLATFORMS)('HTTP records, Nest on %s', (platform) => {
     expect(sink.of('HttpResponse')).toHaveLength(1);
     expect(sink.of('UserService')).toHaveLength(1);
     expect(sink.of('LoglaneModule')).toEqual([expect.objectContaining({ level: 'warn', message: expect.stringContaining('imported more than once') })]);
+  });
+
+  it('names each controller that inherits one handler from a base class, request after request', async () => {
+    // The handler is one function shared by both controllers: its name is worked out once per
+    // route, and a cache keyed by the function alone would name the second controller after the first.
+    class ListController {
+      @Get()
+      list(): string[] {
+        return [];
+      }
+    }
+    @Controller('cats')
+    class CatsController extends ListController {}
+    @Controller('dogs')
+    class DogsController extends ListController {}
+    t = await createTestApp({ controllers: [CatsController, DogsController] }, { platform });
+    const { server, sink } = t;
+    for (const path of ['/cats', '/dogs', '/cats', '/dogs']) await request(server).get(path).expect(200);
+    await eventually(() => expect(sink.of('HttpResponse')).toHaveLength(4));
+    expect(sink.of('HttpResponse').map((r) => [r.route, r.handler])).toEqual([
+      ['/cats', 'CatsController.list'],
+      ['/dogs', 'DogsController.list'],
+      ['/cats', 'CatsController.list'],
+      ['/dogs', 'DogsController.list'],
+    ]);
   });
 });
 

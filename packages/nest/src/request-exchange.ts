@@ -26,16 +26,40 @@ function noteFrameworkRequest(exchange: HttpExchange, req: object): void {
  * (Fastify's), `Controller.method`, and the route template from the controller's metadata.
  */
 export function noteHandler(http: HttpLogging, context: ExecutionContext): void {
-  const req = context.switchToHttp().getRequest<object | undefined>();
+  // The request is an HTTP context's first argument; `switchToHttp()` would make three closures per call.
+  const req = context.getArgByIndex<object | undefined>(0);
   const exchange = exchangeFor(http, req);
   if (!exchange || req === undefined) return;
   noteFrameworkRequest(exchange, req);
   if (exchange.handler !== undefined) return;
-  const controller = context.getClass();
-  const handler = context.getHandler();
-  if (typeof controller !== 'function' || typeof handler !== 'function') return;
-  exchange.handler = `${controller.name}.${handler.name}`;
-  exchange.fallbackRoute = metadataRoute(controller, handler);
+  const names = handlerNames(context.getClass(), context.getHandler());
+  if (names === undefined) return;
+  exchange.handler = names.handler;
+  exchange.fallbackRoute = names.route;
+}
+
+/** What the records say of one route handler: `Controller.method` and its route template. */
+interface HandlerNames {
+  readonly controller: object;
+  readonly handler: string;
+  readonly route: string | undefined;
+}
+
+/**
+ * Names by handler function, worked out once per route rather than once per request (the route
+ * template takes two metadata reads and a few regular expressions). Keyed by the handler, which
+ * lives as long as its controller; a method two controllers share (a base class's) is named for
+ * the one seen first and worked out afresh for the other.
+ */
+const namesByHandler = new WeakMap<object, HandlerNames>();
+
+function handlerNames(controller: unknown, handler: unknown): HandlerNames | undefined {
+  if (typeof controller !== 'function' || typeof handler !== 'function') return undefined;
+  const known = namesByHandler.get(handler);
+  if (known !== undefined && known.controller === controller) return known;
+  const names: HandlerNames = { controller, handler: `${controller.name}.${handler.name}`, route: metadataRoute(controller, handler) };
+  if (known === undefined) namesByHandler.set(handler, names);
+  return names;
 }
 
 /** Notes the framework request seen by an exception filter (Fastify's, for the route template). */
