@@ -4,6 +4,7 @@
 import { LEVEL, MESSAGE } from 'triple-beam';
 import winston from 'winston';
 import TransportStream from 'winston-transport';
+import { prettyLine } from './pretty.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type LoglaneOptions, createLogger } from './logger.js';
 import { LEVELS, type LogLevel, checkRecord } from './schema.js';
@@ -402,6 +403,25 @@ describe('pretty output', () => {
     const plain = (lines[0] ?? '').replace(ansi, '');
     expect(plain).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO {4}\[UserService\] line one\\nline two note=a\\r\\nb\\u2028c\n$/);
     expect((lines[1] ?? '').replace(ansi, '')).toMatch(/ERROR {3}\[app\] failed errorType=Error errorMessage=boom at \S+logger\.test\.ts:\d+:\d+\)?\n$/);
+  });
+
+  it('shows control characters from the record escaped: a value cannot move the cursor, recolour or retitle the terminal', () => {
+    vi.stubEnv('NODE_ENV', 'development');
+    const { lines, logger } = capture({ pretty: true });
+    // What a client could send as a user agent or a body field: erase the screen, cursor up and a
+    // fake line, a window title, a C1 control sequence introducer, a backspace, DEL.
+    const hostile = 'ua\u001b[2J\u001b[1A\u001b[32mINFO fake\u001b]0;pwned\u0007\u009b31m\b\u007f';
+    logger.child('Ctx\u001b[31m').info(`hi ${hostile}`, { [`key\u001b[0m`]: hostile });
+    const line = lines[0] ?? '';
+    // Only the colour codes pretty output writes itself remain: ESC followed by `[`, digits and `m`.
+    // eslint-disable-next-line no-control-regex -- looking for raw control characters on purpose
+    expect(line.replace(ansi, '').slice(0, -1)).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+    const shown = 'ua\\u001b[2J\\u001b[1A\\u001b[32mINFO fake\\u001b]0;pwned\\u0007\\u009b31m\\u0008\\u007f';
+    expect(line.replace(ansi, '')).toContain(`[Ctx\\u001b[31m] hi ${shown} key\\u001b[0m=${shown}`);
+    // A level named after an Object.prototype member (loglane-pretty reads any line) gets no colour.
+    const odd = prettyLine('{"level":"constructor","context":"c","message":"m"}');
+    expect(odd).toContain(' CONSTRUCTOR ');
+    expect(odd).not.toContain('function');
   });
 
   it('is never written when NODE_ENV is production: JSON, and a warning that says so', () => {
