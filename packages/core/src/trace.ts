@@ -145,8 +145,9 @@ export function newTraceId(): string {
   return uuidText.toString('latin1', 0, 36);
 }
 
+/** The first value of a header; `name` is lower-cased already (as node:http's header names are). */
 function firstHeader(headers: HeaderBag, name: string): string | undefined {
-  const value = headers[name] ?? headers[name.toLowerCase()];
+  const value = headers[name];
   if (typeof value === 'string') return value;
   if (typeof value === 'number') return String(value);
   if (Array.isArray(value)) return typeof value[0] === 'string' ? value[0] : undefined;
