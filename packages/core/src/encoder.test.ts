@@ -54,11 +54,21 @@ describe('trace ids', () => {
     expect(ids(enc.encode(draft, copy))).toEqual(['new', 'g-copy']);
   });
 
-  it('writes the ids of a frozen context, record after record', () => {
+  it('writes the ids of a frozen context, or of a Proxy that refuses new properties, record after record', () => {
     const enc = encoder();
     const frozen = Object.freeze({ traceId: 'f-1', globalTraceId: 'gf', forwardHeader: 'x-global-trace-id' });
     expect(ids(enc.encode(draft, frozen))).toEqual(['f-1', 'gf']);
     expect(ids(enc.encode(draft, frozen))).toEqual(['f-1', 'gf']);
+    const refusing = new Proxy({ traceId: 'p-1', globalTraceId: 'gp', forwardHeader: 'x-global-trace-id' }, { defineProperty: () => false, set: () => false });
+    expect(ids(enc.encode(draft, refusing))).toEqual(['p-1', 'gp']);
+    expect(ids(enc.encode(draft, refusing))).toEqual(['p-1', 'gp']);
+  });
+
+  it('leaves the context equal to what it was: an app test comparing getTraceContext() with toEqual still passes', () => {
+    const ctx: TraceContext = { traceId: 't-eq', globalTraceId: 'g-eq', forwardHeader: 'x-global-trace-id' };
+    encoder().encode(draft, ctx);
+    expect(ctx).toEqual({ traceId: 't-eq', globalTraceId: 'g-eq', forwardHeader: 'x-global-trace-id' });
+    expect(Object.keys(ctx)).toEqual(['traceId', 'globalTraceId', 'forwardHeader']);
   });
 });
 

@@ -478,8 +478,13 @@ function idsJsonOf(trace: TraceContext & { [IDS_JSON]?: IdsJson }): string {
   const known = trace[IDS_JSON];
   if (known !== undefined && known.traceId === traceId && known.globalTraceId === globalTraceId) return known.json;
   const json = `,"traceId":${JSON.stringify(traceId)},"globalTraceId":${JSON.stringify(globalTraceId)}`;
-  // A context the app froze is encoded on every record instead.
-  if (Object.isExtensible(trace)) trace[IDS_JSON] = { traceId, globalTraceId, json };
+  // Not enumerable: a test comparing `getTraceContext()` with `toEqual`, or `util.inspect`, does not
+  // see it. A context the app froze (or a Proxy that refuses it) is encoded on every record instead.
+  try {
+    Object.defineProperty(trace, IDS_JSON, { value: { traceId, globalTraceId, json }, writable: true, configurable: true });
+  } catch {
+    // nothing to keep
+  }
   return json;
 }
 

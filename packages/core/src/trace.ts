@@ -145,7 +145,7 @@ export function newTraceId(): string {
   return uuidText.toString('latin1', 0, 36);
 }
 
-/** The first value of a header; `name` is lower-cased already (as node:http's header names are). */
+/** The first value of header `name` (lower-case) in a bag whose names are lower-case, as node:http's are. */
 function firstHeader(headers: HeaderBag, name: string): string | undefined {
   const value = headers[name];
   if (typeof value === 'string') return value;
@@ -165,7 +165,11 @@ export class TraceResolver {
     this.forwardHeader = (options.forwardHeader ?? DEFAULT_FORWARD_HEADER).toLowerCase();
   }
 
-  /** The global trace id an incoming message carries, if any valid one. */
+  /**
+   * The global trace id an incoming message carries, if any valid one.
+   * @param headers header names in lower case, as node:http gives them (`runWithTraceContext`
+   *   lower-cases a message's headers itself)
+   */
   incomingGlobalTraceId(headers: HeaderBag): string | undefined {
     const parent = parseTraceparent(firstHeader(headers, 'traceparent'));
     if (parent) return parent.traceId;

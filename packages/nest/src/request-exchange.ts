@@ -40,25 +40,26 @@ export function noteHandler(http: HttpLogging, context: ExecutionContext): void 
 
 /** What the records say of one route handler: `Controller.method` and its route template. */
 interface HandlerNames {
-  readonly controller: object;
   readonly handler: string;
   readonly route: string | undefined;
 }
 
 /**
- * Names by handler function, worked out once per route rather than once per request (the route
- * template takes two metadata reads and a few regular expressions). Keyed by the handler, which
- * lives as long as its controller; a method two controllers share (a base class's) is named for
- * the one seen first and worked out afresh for the other.
+ * Names by controller class and handler function, worked out once per route rather than once per
+ * request (the route template takes two metadata reads and a few regular expressions). By class
+ * first: a method two controllers share (a base class's) is one function with two names.
  */
-const namesByHandler = new WeakMap<object, HandlerNames>();
+const namesByController = new WeakMap<object, WeakMap<object, HandlerNames>>();
 
 function handlerNames(controller: unknown, handler: unknown): HandlerNames | undefined {
   if (typeof controller !== 'function' || typeof handler !== 'function') return undefined;
-  const known = namesByHandler.get(handler);
-  if (known !== undefined && known.controller === controller) return known;
-  const names: HandlerNames = { controller, handler: `${controller.name}.${handler.name}`, route: metadataRoute(controller, handler) };
-  if (known === undefined) namesByHandler.set(handler, names);
+  let byHandler = namesByController.get(controller);
+  if (byHandler === undefined) namesByController.set(controller, (byHandler = new WeakMap()));
+  let names = byHandler.get(handler);
+  if (names === undefined) {
+    names = { handler: `${controller.name}.${handler.name}`, route: metadataRoute(controller, handler) };
+    byHandler.set(handler, names);
+  }
   return names;
 }
 
