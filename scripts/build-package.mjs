@@ -8,7 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
 
 const require = createRequire(import.meta.url);
 const tsc = require.resolve('typescript/bin/tsc');
@@ -42,4 +42,48 @@ for (const v of variants) {
   mkdirSync(outDir, { recursive: true });
   stripComments(outDir);
   writeFileSync(join(outDir, 'package.json'), JSON.stringify({ type: v.type }) + '\n');
+}
+
+// `--esm-wrappers=a,b`: every ES module (and its declarations) but the ones named becomes a
+// wrapper of its CommonJS twin, as Node's docs suggest for a dual package: one copy of the code and
+// of its state for `require` and `import` alike (no dual-package hazard), and half the bytes. A
+// wrapper keeps the module's own `export … from` lines (they name sibling wrappers) and takes its
+// local exports by name from the twin (`export * from` a CommonJS module would add `__esModule`);
+// test/packaging/esm-wrappers.test.ts checks every name and object against `require`. The modules
+// named stay ES modules: ones that must import an ES-module-only package (vitest).
+const wrapperArg = process.argv.find((a) => a.startsWith('--esm-wrappers'));
+if (wrapperArg !== undefined) {
+  const keep = new Set((wrapperArg.split('=')[1] ?? '').split(',').filter(Boolean));
+  const esmDir = join(cwd, 'dist', 'esm');
+  for (const entry of readdirSync(esmDir, { withFileTypes: true, recursive: true })) {
+    const match = /^(.*)\.(js|d\.ts)$/.exec(entry.name);
+    if (!entry.isFile() || match === null) continue;
+    const file = join(entry.parentPath, entry.name);
+    const module = relative(esmDir, join(entry.parentPath, match[1])).split(sep).join('/');
+    if (keep.has(module)) continue;
+    let twin = relative(entry.parentPath, join(cwd, 'dist', 'cjs', `${module}.js`)).split(sep).join('/');
+    if (!twin.startsWith('.')) twin = `./${twin}`;
+    writeFileSync(file, match[2] === 'js' ? wrapperOf(readFileSync(file, 'utf8'), twin) : `export * from '${twin}';\n`);
+  }
+}
+
+/** The wrapper of an emitted ES module: its `export … from` lines, then its own exports from `twin`. */
+function wrapperOf(text, twin) {
+  const source = ts.createSourceFile('module.js', text, ts.ScriptTarget.ES2022, false, ts.ScriptKind.JS);
+  const lines = [];
+  const names = [];
+  for (const statement of source.statements) {
+    if (ts.isExportDeclaration(statement)) {
+      if (statement.moduleSpecifier !== undefined) lines.push(statement.getText(source));
+      else if (statement.exportClause && ts.isNamedExports(statement.exportClause)) names.push(...statement.exportClause.elements.map((e) => e.name.text));
+      continue;
+    }
+    if (ts.isExportAssignment(statement)) throw new Error('build: a default export cannot be wrapped');
+    const exported = ts.canHaveModifiers(statement) && ts.getModifiers(statement)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
+    if (!exported) continue;
+    if (ts.isVariableStatement(statement)) names.push(...statement.declarationList.declarations.map((d) => d.name.getText(source)));
+    else if (statement.name !== undefined) names.push(statement.name.text);
+  }
+  if (names.length > 0) lines.push(`export { ${names.join(', ')} } from '${twin}';`);
+  return `${lines.join('\n')}\n`;
 }

@@ -4,7 +4,7 @@
 // `pnpm run build`); the others come from the registry at their latest versions.
 //
 //   node scripts/measure-footprint.mjs            prints a markdown table (docs/install.md holds the last one)
-//   node scripts/measure-footprint.mjs --check    also exits 1 if loglane + express takes more bytes than pino-http + pino-pretty + express
+//   node scripts/measure-footprint.mjs --check    also exits 1 if loglane + express takes more packages or bytes than pino-http + pino-pretty + express
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -40,8 +40,10 @@ try {
   if (process.argv.includes('--check')) {
     const loglane = rows[1];
     const pino = rows[4];
-    if (loglane.bytes > pino.bytes) {
-      console.error(`\n@loglane/express + express (${loglane.bytes} B) takes more than pino-http + pino-pretty + express (${pino.bytes} B)`);
+    if (loglane.bytes > pino.bytes || loglane.packages > pino.packages) {
+      console.error(
+        `\n@loglane/express + express (${loglane.packages} packages, ${loglane.bytes} B) takes more than pino-http + pino-pretty + express (${pino.packages} packages, ${pino.bytes} B)`,
+      );
       process.exitCode = 1;
     }
   }

@@ -15,6 +15,9 @@ const root = join(__dirname, '../..');
  */
 const UNIMPORTED_PEERS: Record<string, Record<string, string>> = {
   '@loglane/express': { express: 'optional: guards the Express major the middleware was written for (4.17+ or 5); never installed on its own' },
+  '@loglane/core': {
+    '@opentelemetry/api': 'optional: the API 1.x registry on globalThis is read, never imported; npm warns of an API major whose registry it cannot read',
+  },
 };
 
 interface Manifest {
@@ -47,8 +50,39 @@ function importsOf(dist: string): Map<string, string[]> {
   return out;
 }
 
+/** Keys that an object of the JSON text has more than once, as `path.key`. */
+function repeatedKeys(text: string): string[] {
+  const repeated: string[] = [];
+  // JSON.parse keeps the last of two equal keys and says nothing: the tokens show both. A string
+  // followed by `:` is a key of the innermost open object.
+  const scanner = ts.createScanner(ts.ScriptTarget.Latest, false, ts.LanguageVariant.Standard, text);
+  const stack: Set<string>[] = [];
+  let path: string[] = [];
+  let lastString: string | undefined;
+  for (let token = scanner.scan(); token !== ts.SyntaxKind.EndOfFileToken; token = scanner.scan()) {
+    if (token === ts.SyntaxKind.OpenBraceToken) {
+      stack.push(new Set());
+      path = [...path, lastString ?? ''];
+    } else if (token === ts.SyntaxKind.CloseBraceToken) {
+      stack.pop();
+      path = path.slice(0, -1);
+    } else if (token === ts.SyntaxKind.StringLiteral) lastString = scanner.getTokenValue();
+    else if (token === ts.SyntaxKind.ColonToken && lastString !== undefined) {
+      const keys = stack[stack.length - 1];
+      if (keys?.has(lastString)) repeated.push([...path.slice(1), lastString].join('.'));
+      keys?.add(lastString);
+    }
+  }
+  return repeated;
+}
+
 describe.each(['core', 'express', 'nest'])('packages/%s', (dir) => {
-  const manifest = JSON.parse(readFileSync(join(root, 'packages', dir, 'package.json'), 'utf8')) as Manifest;
+  const manifestText = readFileSync(join(root, 'packages', dir, 'package.json'), 'utf8');
+  const manifest = JSON.parse(manifestText) as Manifest;
+
+  it('has no key twice in package.json (JSON keeps the last: a second peerDependencies hides the first)', () => {
+    expect(repeatedKeys(manifestText)).toEqual([]);
+  });
   const imported = importsOf(join(root, 'packages', dir, 'dist'));
   const deps = Object.keys(manifest.dependencies ?? {});
   const peers = Object.keys(manifest.peerDependencies ?? {});

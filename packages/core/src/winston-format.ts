@@ -3,7 +3,8 @@
 // transport sees exactly the redacted fields the line has and never the caller's raw metadata.
 
 import { LEVEL, MESSAGE } from 'triple-beam';
-import { format as logformFormat, type Logform } from 'winston';
+// logform is winston's format library (winston.format is logform): taken from the package itself.
+import { type Format, type TransformableInfo, format as logformFormat } from 'logform';
 import type { RecordEncoder } from './encoder.js';
 import type { RecordDraft } from './record-draft.js';
 import { LEVEL_RANK, type LogLevel, isLogLevel } from './schema.js';
@@ -21,8 +22,8 @@ export const WINSTON_LEVEL_RANKS: Record<string, number> = { ...LEVEL_RANK };
  * The winston info of an encoded line: its fields, parsed back, with `info[LEVEL]` (the level winston
  * and its transports filter on) and `info[MESSAGE]` (the line, without its newline).
  */
-export function encodedInfo(line: string, level: string): Logform.TransformableInfo {
-  const info = JSON.parse(line) as Logform.TransformableInfo;
+export function encodedInfo(line: string, level: string): TransformableInfo {
+  const info = JSON.parse(line) as TransformableInfo;
   info[LEVEL] = level;
   info[MESSAGE] = line;
   return info;
@@ -45,10 +46,10 @@ export interface LoglaneFormatOptions {
  * passes on holds the line's redacted fields, not the caller's metadata, for transports with formats of
  * their own.
  */
-export function loglaneFormat(options: LoglaneFormatOptions): Logform.Format {
+export function loglaneFormat(options: LoglaneFormatOptions): Format {
   const defaultContext = options.context ?? 'app';
   const encoder = options.encoder;
-  return logformFormat((info: Logform.TransformableInfo) => {
+  return logformFormat((info: TransformableInfo) => {
     const rawLevel = String((info as { [LEVEL]?: unknown })[LEVEL] ?? info.level);
     const level: LogLevel = isLogLevel(rawLevel) ? rawLevel : (WINSTON_LEVELS[rawLevel] ?? 'info');
     const meta: Record<string, unknown> = {};
