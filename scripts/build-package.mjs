@@ -67,23 +67,35 @@ if (wrapperArg !== undefined) {
   }
 }
 
-/** The wrapper of an emitted ES module: its `export … from` lines, then its own exports from `twin`. */
+/**
+ * The wrapper of an emitted ES module: its `export … from` lines, then its own exports by name from
+ * `twin` (a module without exports of its own imports its twin for its effects). Forms a CommonJS
+ * twin cannot give by name (a default export, a destructured or string-named export) stop the build.
+ */
 function wrapperOf(text, twin) {
   const source = ts.createSourceFile('module.js', text, ts.ScriptTarget.ES2022, false, ts.ScriptKind.JS);
   const lines = [];
   const names = [];
+  const unwrappable = (what) => new Error(`build: ${what} cannot be re-exported from a CommonJS twin (${twin})`);
+  const add = (name) => {
+    if (!ts.isIdentifier(name)) throw unwrappable(`the export ${name.getText(source)}`);
+    if (name.text === 'default') throw unwrappable('a default export');
+    names.push(name.text);
+  };
   for (const statement of source.statements) {
     if (ts.isExportDeclaration(statement)) {
       if (statement.moduleSpecifier !== undefined) lines.push(statement.getText(source));
-      else if (statement.exportClause && ts.isNamedExports(statement.exportClause)) names.push(...statement.exportClause.elements.map((e) => e.name.text));
+      else if (statement.exportClause && ts.isNamedExports(statement.exportClause)) for (const e of statement.exportClause.elements) add(e.name);
       continue;
     }
-    if (ts.isExportAssignment(statement)) throw new Error('build: a default export cannot be wrapped');
-    const exported = ts.canHaveModifiers(statement) && ts.getModifiers(statement)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
-    if (!exported) continue;
-    if (ts.isVariableStatement(statement)) names.push(...statement.declarationList.declarations.map((d) => d.name.getText(source)));
-    else if (statement.name !== undefined) names.push(statement.name.text);
+    if (ts.isExportAssignment(statement)) throw unwrappable('a default export');
+    const modifiers = ts.canHaveModifiers(statement) ? (ts.getModifiers(statement) ?? []) : [];
+    if (!modifiers.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) continue;
+    if (modifiers.some((m) => m.kind === ts.SyntaxKind.DefaultKeyword)) throw unwrappable('a default export');
+    if (ts.isVariableStatement(statement)) for (const d of statement.declarationList.declarations) add(d.name);
+    else if (statement.name !== undefined) add(statement.name);
   }
   if (names.length > 0) lines.push(`export { ${names.join(', ')} } from '${twin}';`);
+  else if (lines.length === 0) lines.push(`import '${twin}';`);
   return `${lines.join('\n')}\n`;
 }
