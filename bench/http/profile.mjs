@@ -29,20 +29,21 @@ const { loglane } = await import(pathToFileURL(join(packages, 'express', 'dist',
 const { createFdDestination } = await import(pathToFileURL(join(packages, 'core', 'dist', 'esm', 'index.js')).href);
 const fd = openSync('/dev/null', 'a');
 const { bare, ...loglaneOptions } = options;
-const app = await expressApp((a, express) => {
-  if (bare) {
+/** The Express app with loglane and the given options (or bare). */
+const loglaneApp = () =>
+  expressApp((a, express) => {
+    if (bare) {
+      a.use(express.json());
+      return undefined;
+    }
+    const { middleware, errorHandler } = loglane({ label: 'bench-service', destination: createFdDestination({ fd }), ...loglaneOptions });
+    a.use(middleware);
     a.use(express.json());
-    return undefined;
-  }
-  const { middleware, errorHandler } = loglane({ label: 'bench-service', destination: createFdDestination({ fd }), ...loglaneOptions });
-  a.use(middleware);
-  a.use(express.json());
-  return (after) => after.use(errorHandler);
-});
+    return (after) => after.use(errorHandler);
+  });
 const { createServer } = await import('node:http');
-// PROFILE_CONCURRENCY=16 serves that many requests per turn over as many connections (the harness's c=16).
 const concurrency = Number(process.env.PROFILE_CONCURRENCY ?? 1);
-const server = process.env.PROFILE_VARIANT ? await startServer(process.env.PROFILE_VARIANT) : createServer(app);
+const server = process.env.PROFILE_VARIANT ? await startServer(process.env.PROFILE_VARIANT) : createServer(await loglaneApp());
 const connections = Array.from({ length: concurrency }, (_, i) => new MemoryConnection(server, i));
 const bytes = REQUESTS.map((r) => requestBytes({ ...r, headers: r.headers ?? HEADERS }));
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));

@@ -158,15 +158,13 @@ interface OwnFunctions {
   writeHead: Fn;
 }
 
-/** The exchange of a request `HttpLogging.handle` has seen (of any app), for an adapter's prototype hooks. */
-export function httpExchangeOf(req: IncomingMessage): HttpExchange | undefined {
-  return (req as WithExchange)[EXCHANGE];
-}
-
 /** The exchange of a request `HttpLogging.handle` has seen. */
 export function exchangeOf(req: IncomingMessage): Exchange | undefined {
   return (req as WithExchange)[EXCHANGE];
 }
+
+/** `exchangeOf` as adapters see it (of any app), for their prototype hooks. */
+export const httpExchangeOf: (req: IncomingMessage) => HttpExchange | undefined = exchangeOf;
 
 /** The exchange of a response whose request `HttpLogging.handle` has seen (Node links them as `res.req`). */
 export function exchangeOfResponse(res: ServerResponse): Exchange | undefined {

@@ -29,7 +29,6 @@ export const DEFAULT_IGNORE: readonly IgnoreRule[] = [
   '/favicon.ico',
 ];
 
-/** The path of a URL for matching: no query string or fragment, lower case, no repeated or trailing slash. */
 /** Where a URL's query or fragment starts (a module constant: a literal in a function is a new RegExp per call). */
 const QUERY_OR_FRAGMENT = /[?#]/;
 
@@ -39,6 +38,7 @@ export function pathOfUrl(url: string): string {
   return q === -1 ? url : url.slice(0, q);
 }
 
+/** The path of a URL for matching: no query string or fragment, lower case, no repeated or trailing slash. */
 export function matchPath(url: string): string {
   let path = pathOfUrl(url).toLowerCase();
   if (path.includes('//')) path = path.replace(/\/{2,}/g, '/');
