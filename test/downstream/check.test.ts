@@ -120,6 +120,18 @@ describe('runCli', () => {
     expect((JSON.parse(json.out) as { problems: LintProblem[] }).problems[0]?.kind).toBe('over-cap');
   });
 
+  it('check prints a key holding terminal controls as escapes, never the controls themselves', async () => {
+    // A metadata key a client chose: ESC [2J clears the screen, ESC ]0; retitles the window, a line
+    // break would fake a report line of its own.
+    const key = '\u001b[2J\u001b]0;owned\u0007\nok: 0 lines\u009b';
+    const bad = await cli(['check'], `${good({ [key]: 1 })}\n${good({ [key]: 'one' })}\n`);
+    expect(bad.code).toBe(1);
+    // eslint-disable-next-line no-control-regex -- no control character but the report's own line breaks
+    expect(bad.out).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+    expect(bad.out.split('\n')).toHaveLength(3); // the problem, the summary, and the final break
+    expect(bad.out).toContain('\\u001b[2J\\u001b]0;owned\\u0007\\nok: 0 lines\\u009b: integer on 1 line');
+  });
+
   it('check shows a running count on stderr when it is a terminal, and clears it at the end', async () => {
     const stdin = new PassThrough();
     const stdout = new PassThrough();

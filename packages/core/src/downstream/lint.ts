@@ -3,6 +3,7 @@
 // over the cap, lines that are not one JSON object, records that break the contract.
 
 import { checkRecord } from '../schema.js';
+import { terminalSafe } from '../terminal-text.js';
 import { valueKind } from './columns.js';
 import type { ValueKind } from './columns.js';
 
@@ -138,10 +139,14 @@ export async function lintLines(lines: AsyncIterable<string> | Iterable<string>,
   return { lines: lineNumber, records, problems: [...problems.values()].sort((a, b) => a.firstLine - b.firstLine) };
 }
 
-/** The report as text for a terminal: one line per problem, then a summary line. */
+/**
+ * The report as text for a terminal: one line per problem, then a summary line. Key paths come
+ * from the lines checked: a control character in one is printed as an escape, never acted on.
+ */
 export function formatLintReport(report: LintReport): string {
   const out = report.problems.map(
-    (p) => `${p.kind.padEnd(16)} ${p.path === '' ? '' : `${p.path}: `}${p.detail} — ${p.count} line${p.count === 1 ? '' : 's'}, first on line ${p.firstLine}`,
+    (p) =>
+      `${p.kind.padEnd(16)} ${p.path === '' ? '' : `${terminalSafe(p.path)}: `}${terminalSafe(p.detail)} — ${p.count} line${p.count === 1 ? '' : 's'}, first on line ${p.firstLine}`,
   );
   out.push(
     report.problems.length === 0
