@@ -5,9 +5,9 @@
 //
 //   node bench/http/inproc.mjs [--rounds 60] [--batch 128] [--warmup 4] [--concurrency 1,16]
 //     [--only none,pino-http,loglane] [--loglane DIR] [--base DIR] [--no-nest] [--alloc-windows 150] [--seed N]
-//     [--json] [--doc] [--node /path/to/node]
+//     [--json] [--doc] [--node /path/to/node] [--processes 1]
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, IncomingMessage, OutgoingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve as resolvePath } from 'node:path';
@@ -21,7 +21,7 @@ import { MemoryConnection, requestBytes } from './memory-socket.mjs';
 import { plainLogger } from './plain-logger.mjs';
 import { HEADERS, POST_BODY, REQUESTS } from './requests.mjs';
 import { benchDir, fixed, versionOf, machineLine, median, parseArgs, rootDir, saveResults, table, today, versionsLine, writeDocSection } from '../lib/report.mjs';
-import { bootstrapInterval, mean, meanAt, random, shuffled } from '../lib/stats.mjs';
+import { clusteredBootstrapInterval, mean, meanAt, random, shuffled } from '../lib/stats.mjs';
 
 // A request without its own headers gets the common ones, as autocannon sends them (http/run.mjs).
 const REQUEST_BYTES = REQUESTS.map((r) => requestBytes({ ...r, headers: r.headers ?? HEADERS }));
@@ -545,8 +545,11 @@ async function promotion(entries, { concurrency, requests = 1024 }) {
   return out;
 }
 
-/** Means, added CPU against the group's baseline, ratios against its reference, with intervals. */
-function summarise(variants, cpu, alloc, abPairs) {
+/**
+ * Means, added CPU against the group's baseline, ratios against its reference, with intervals;
+ * `clusters` is each process's number of rounds when the rounds come from several (`--processes`).
+ */
+function summarise(variants, cpu, alloc, abPairs, clusters = [cpu[variants[0].name].length]) {
   const byName = Object.fromEntries(variants.map((v) => [v.name, v]));
   const rounds = cpu[variants[0].name].length;
   const added = {};
@@ -563,7 +566,7 @@ function summarise(variants, cpu, alloc, abPairs) {
     const row = {
       cpuUsPerRequest: mean(cpu[v.name]),
       addedUsPerRequest: isBaseline || !own ? undefined : mean(own),
-      addedInterval: isBaseline || !own ? undefined : bootstrapInterval(rounds, (ix) => meanAt(own, ix)),
+      addedInterval: isBaseline || !own ? undefined : clusteredBootstrapInterval(clusters, (ix) => meanAt(own, ix)),
       // For reading next to the mean: a median skips GC lumps, but also the batches a busy machine inflated.
       addedMedianUsPerRequest: isBaseline || !own ? undefined : median(own),
       allocKiBPerRequest: alloc[v.name].youngKiBPerRequest,
@@ -575,7 +578,7 @@ function summarise(variants, cpu, alloc, abPairs) {
     if (baseAlloc) row.addedAllocKiBPerRequest = isBaseline ? undefined : alloc[v.name].youngKiBPerRequest - baseAlloc.youngKiBPerRequest;
     if (!isBaseline && own && ref && v.name !== group.reference) {
       row.vsReference = mean(own) / mean(ref);
-      row.vsReferenceInterval = bootstrapInterval(rounds, (ix) => meanAt(own, ix) / meanAt(ref, ix));
+      row.vsReferenceInterval = clusteredBootstrapInterval(clusters, (ix) => meanAt(own, ix) / meanAt(ref, ix));
     }
     rows[v.name] = row;
   }
@@ -584,7 +587,7 @@ function summarise(variants, cpu, alloc, abPairs) {
     if (!byName[name] || !byName[baseName]) continue;
     const a = added[name];
     const b = added[baseName];
-    ab[name] = { base: baseName, ratio: mean(a) / mean(b), interval: bootstrapInterval(rounds, (ix) => meanAt(a, ix) / meanAt(b, ix)) };
+    ab[name] = { base: baseName, ratio: mean(a) / mean(b), interval: clusteredBootstrapInterval(clusters, (ix) => meanAt(a, ix) / meanAt(b, ix)) };
   }
   return { rounds, rows, ab };
 }
@@ -598,10 +601,10 @@ function render(data) {
   const parts = [
     `Measured ${data.date} on ${data.machine}.`,
     `Packages: ${data.packages}. loglane from \`${data.loglane}\`${data.base ? `; base build from \`${data.base}\`` : ''}.`,
-    `${data.rounds} rounds; a batch is ${data.batch} requests (alternating GET /users/42 and POST /users with a ${Buffer.byteLength(POST_BODY)}-byte body) ` +
-      `after ${data.warmup} warm-up rounds, in a random order per round (seed ${data.seed}); one process, in-memory connections through node:http. ` +
+    `${data.rounds} rounds${data.processes > 1 ? ` in ${data.processes} processes (${data.clusters.join(', ')} rounds, seeds from ${data.seed})` : ''}; a batch is ${data.batch} requests (alternating GET /users/42 and POST /users with a ${Buffer.byteLength(POST_BODY)}-byte body) ` +
+      `after ${data.warmup} warm-up rounds, in a random order per round${data.processes > 1 ? '' : ` (seed ${data.seed})`}; ${data.processes > 1 ? 'every variant in each process' : 'one process'}, in-memory connections through node:http. ` +
       '"added" is the mean over rounds of the CPU per request minus that of the no-logging app in the same round; ' +
-      'intervals are 95 % bootstrap intervals over rounds. Allocation: young-generation bytes per request in windows without a GC. Promoted: old-generation growth per request over 1,024 requests of one variant with no full GC (what outlived its request through the young GCs; the median of three windows; n/a when every window had a full GC).',
+      `intervals are 95 % bootstrap intervals over ${data.processes > 1 ? 'processes and the rounds within them' : 'rounds'}. Allocation: young-generation bytes per request in windows without a GC. Promoted: old-generation growth per request over 1,024 requests of one variant with no full GC (what outlived its request through the young GCs; the median of three windows; n/a when every window had a full GC)${data.processes > 1 ? '; both are the mean of the processes' : ''}.`,
   ];
   for (const point of data.points) {
     for (const [groupName, group] of Object.entries(GROUPS)) {
@@ -659,6 +662,7 @@ export async function runInproc({
   allocWindows = 150,
   seed = Date.now() % 1_000_000,
   writeDoc = false,
+  save = true,
   log = (text) => console.error(text),
 } = {}) {
   const builds = [await loadBuild(loglane, '')];
@@ -704,12 +708,76 @@ export async function runInproc({
     validation,
     points,
   };
+  return report(data, { save, writeDoc });
+}
+
+/** Saves the data (bench/results) and renders it; `writeDoc` also rewrites this Node line's table in docs/performance.md. */
+function report(data, { save, writeDoc }) {
   const major = process.versions.node.split('.')[0];
-  saveResults(`inproc-node${major}`, data);
+  if (save) saveResults(`inproc-node${major}`, data);
   const markdown = render(data);
   if (writeDoc) writeDocSection(`inproc-node${major}`, markdown);
   return { data, markdown };
 }
+
+/**
+ * Runs the benchmark in `processes` fresh processes of this Node, one after another, each with its
+ * share of the rounds and a seed of its own, and pools their rounds. Each process makes its own
+ * JIT decisions and heap layout, and a ratio moves with them (on Node 24 at 16 requests per turn,
+ * pino-http's added CPU came out anywhere from 16 to 26 µs in single runs whose intervals did not
+ * overlap): the intervals are then bootstrapped over processes and rounds within them
+ * (`clusteredBootstrapInterval`), so they include that spread. Allocation and promotion are the
+ * mean of the processes'.
+ * @param {string[]} childArgs the command line options for each process, without rounds, seed and output options
+ */
+function runAcrossProcesses({ processes, rounds, seed = Date.now() % 1_000_000, writeDoc, childArgs }) {
+  const runs = [];
+  const dir = mkdtempSync(join(tmpdir(), 'loglane-inproc-'));
+  try {
+    for (let k = 0; k < processes; k++) {
+      const share = Math.floor(rounds / processes) + (k < rounds % processes ? 1 : 0);
+      const out = join(dir, `process-${k}.json`);
+      console.error(`process ${k + 1}/${processes}: ${share} rounds`);
+      // The data goes through a file: a process that ends with process.exit may cut a long stdout short.
+      const argv = [fileURLToPath(import.meta.url), ...childArgs, '--rounds', String(share), '--seed', String(seed + 7919 * k), '--data-file', out];
+      const child = spawnSync(process.execPath, argv, { stdio: ['ignore', 'ignore', 'inherit'] });
+      if (child.status !== 0) throw new Error(`bench: process ${k + 1} of ${processes} exited with ${child.status ?? child.signal}`);
+      runs.push(JSON.parse(readFileSync(out, 'utf8')));
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const first = runs[0];
+  const clusters = runs.map((run) => run.rounds);
+  const variants = first.variants;
+  const abPairs = first.base ? ['loglane', 'loglane-no-bodies', 'loglane-ignored'].map((n) => [n, `base:${n}`]) : [];
+  const points = first.points.map((point, p) => {
+    const cpu = {};
+    const gc = {};
+    const alloc = {};
+    for (const { name } of variants) {
+      cpu[name] = runs.flatMap((run) => run.points[p].cpu[name]);
+      gc[name] = runs.flatMap((run) => run.points[p].gc[name]);
+      const each = runs.map((run) => run.points[p].alloc[name]);
+      const meanOf = (key) => {
+        const values = each.map((a) => a[key]).filter((v) => typeof v === 'number');
+        return values.length > 0 ? mean(values) : undefined;
+      };
+      alloc[name] = {
+        windows: each.reduce((sum, a) => sum + a.windows, 0),
+        youngKiBPerRequest: meanOf('youngKiBPerRequest'),
+        heapKiBPerRequest: meanOf('heapKiBPerRequest'),
+        promotedKiBPerRequest: meanOf('promotedKiBPerRequest'),
+      };
+    }
+    const byName = Object.fromEntries(variants.map((v) => [v.name, { ...v }]));
+    return { concurrency: point.concurrency, summary: summarise(Object.values(byName), cpu, alloc, abPairs, clusters), cpu, gc, alloc };
+  });
+  const data = { ...first, rounds, processes, clusters, seed, points };
+  return report(data, { save: true, writeDoc });
+}
+
+
 
 const args = parseArgs(process.argv.slice(2));
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
@@ -719,6 +787,31 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     argv.splice(argv.indexOf('--node'), 2);
     const child = spawnSync(args.node, [fileURLToPath(import.meta.url), ...argv], { stdio: 'inherit' });
     process.exit(child.status ?? 1);
+  }
+  const processes = args.processes ? Number(args.processes) : 1;
+  if (processes > 1) {
+    // Every option but these goes to each process as it was given.
+    const childArgs = [];
+    const own = new Set(['processes', 'rounds', 'seed', 'json', 'doc']);
+    const argv = process.argv.slice(2);
+    for (let i = 0; i < argv.length; i++) {
+      const name = argv[i].startsWith('--') ? argv[i].slice(2) : undefined;
+      const takesValue = i + 1 < argv.length && !argv[i + 1].startsWith('--');
+      if (name !== undefined && own.has(name)) {
+        if (takesValue) i++; // as parseArgs reads it
+        continue;
+      }
+      childArgs.push(argv[i]);
+    }
+    const { data, markdown } = runAcrossProcesses({
+      processes,
+      rounds: args.rounds ? Number(args.rounds) : 60,
+      seed: args.seed ? Number(args.seed) : undefined,
+      writeDoc: Boolean(args.doc),
+      childArgs,
+    });
+    console.log(args.json ? JSON.stringify(data, null, 2) : markdown);
+    process.exit(0);
   }
   const { data, markdown } = await runInproc({
     rounds: args.rounds ? Number(args.rounds) : undefined,
@@ -732,8 +825,11 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     allocWindows: args['alloc-windows'] ? Number(args['alloc-windows']) : undefined,
     seed: args.seed ? Number(args.seed) : undefined,
     writeDoc: Boolean(args.doc),
+    // A process of a --processes run hands its data back in a file and saves nothing itself.
+    save: typeof args['data-file'] !== 'string',
   });
-  console.log(args.json ? JSON.stringify(data, null, 2) : markdown);
+  if (typeof args['data-file'] === 'string') writeFileSync(args['data-file'], JSON.stringify(data));
+  else console.log(args.json ? JSON.stringify(data, null, 2) : markdown);
   // Loggers' exit hooks and Nest keep nothing open that matters; end here rather than wait for them.
   process.exit(0);
 }

@@ -30,19 +30,46 @@ export function random(seed) {
  * @param {{ resamples?: number, level?: number, seed?: number }} [options]
  * @returns {[number, number]}
  */
-export function bootstrapInterval(rounds, statistic, { resamples = 2000, level = 0.95, seed = 1 } = {}) {
+export function bootstrapInterval(rounds, statistic, options = {}) {
+  return clusteredBootstrapInterval([rounds], statistic, options);
+}
+
+/**
+ * The same interval when the rounds come from several processes (`clusters`: each process's number
+ * of rounds, in order): a resample draws processes with replacement and then, within each drawn
+ * process, as many of its rounds with replacement. Rounds of one process share its JIT decisions
+ * and heap layout, so the spread between processes is part of what a ratio may be off by; an
+ * interval over the pooled rounds would leave it out. With one cluster this is `bootstrapInterval`.
+ * @param {number[]} clusters
+ * @param {(indices: number[]) => number} statistic
+ * @param {{ resamples?: number, level?: number, seed?: number }} [options]
+ * @returns {[number, number]}
+ */
+export function clusteredBootstrapInterval(clusters, statistic, { resamples = 2000, level = 0.95, seed = 1 } = {}) {
   const next = random(seed);
+  const starts = [];
+  let total = 0;
+  for (const size of clusters) {
+    starts.push(total);
+    total += size;
+  }
   const values = [];
-  const indices = new Array(rounds);
+  const indices = new Array(total);
   for (let b = 0; b < resamples; b++) {
-    for (let i = 0; i < rounds; i++) indices[i] = Math.floor(next() * rounds);
+    let at = 0;
+    for (let c = 0; c < clusters.length; c++) {
+      // One cluster: every round is drawn from it, as a plain bootstrap over rounds.
+      const k = clusters.length === 1 ? 0 : Math.floor(next() * clusters.length);
+      for (let i = 0; i < clusters[k]; i++) indices[at++] = starts[k] + Math.floor(next() * clusters[k]);
+    }
+    indices.length = at;
     const value = statistic(indices);
     if (Number.isFinite(value)) values.push(value);
   }
   if (values.length === 0) return [Number.NaN, Number.NaN];
   values.sort((x, y) => x - y);
-  const at = (q) => values[Math.min(values.length - 1, Math.max(0, Math.round(q * (values.length - 1))))];
-  return [at((1 - level) / 2), at(1 - (1 - level) / 2)];
+  const quantile = (q) => values[Math.min(values.length - 1, Math.max(0, Math.round(q * (values.length - 1))))];
+  return [quantile((1 - level) / 2), quantile(1 - (1 - level) / 2)];
 }
 
 /** Mean of `values` at `indices`. */
