@@ -172,6 +172,7 @@ function summarise(names, raw, output) {
       reqPerSec: median(runs.map((r) => r.reqPerSec)),
       cpuUsPerReq: median(runs.map((r) => r.cpuUsPerReq)),
       addedCpuUsPerReq: median(added),
+      addedCpuUsPerReqByRound: added,
       reqPerSecVsBaseline: median(rel),
       latencyP99: median(runs.map((r) => r.latencyP99)),
       failures: runs.reduce((n, r) => n + r.non2xx + r.errors, 0),
@@ -188,7 +189,8 @@ function render({ date, machine, rounds, duration, warmup, connections, summary,
     `Packages: ${versionsLine(['@loglane/express', '@loglane/nest', 'express', '@nestjs/core', 'pino-http', 'pino', 'nestjs-pino', 'express-winston', 'winston', 'morgan', 'autocannon'])}.`,
     `${rounds} rounds × ${duration} s per variant (after a ${warmup} s warm-up), ${connections} connections, ` +
       'alternating GET /users/42 and POST /users; a fresh server process per run; medians. ' +
-      '"added CPU" is the server\'s CPU time per request minus that of the no-logging server in the same round (median of the rounds). ' +
+      '"added CPU" is the server\'s CPU time per request minus that of the no-logging server in the same round (median of the rounds); ' +
+      'in brackets, the lowest and highest ratio of one round\'s added CPU to the reference\'s in that round. ' +
       'The load generator shares the 2 cores with the server, and the machine was shared with other work: compare within a table.',
   ];
   const groups = [
@@ -199,6 +201,11 @@ function render({ date, machine, rounds, duration, warmup, connections, summary,
     const names = Object.keys(summary).filter((n) => VARIANTS[n].framework === group.framework);
     if (names.length === 0) continue;
     const ref = summary[group.reference];
+    /** The lowest and highest ratio of one round's added CPU to the reference's in the same round. */
+    const roundRange = (s) => {
+      const ratios = s.addedCpuUsPerReqByRound.map((added, i) => added / ref.addedCpuUsPerReqByRound[i]).filter(Number.isFinite);
+      return ratios.length < 2 ? '' : ` (${fixed(Math.min(...ratios), 2)}–${fixed(Math.max(...ratios), 2)})`;
+    };
     const rows = names.map((name) => {
       const s = summary[name];
       const isBaseline = VARIANTS[name].baseline === name;
@@ -209,7 +216,7 @@ function render({ date, machine, rounds, duration, warmup, connections, summary,
         isBaseline ? '1.00×' : ratio(s.reqPerSecVsBaseline),
         fixed(s.cpuUsPerReq, 0),
         isBaseline ? '—' : fixed(s.addedCpuUsPerReq, 0),
-        isBaseline || !ref ? '—' : ratio(s.addedCpuUsPerReq / ref.addedCpuUsPerReq),
+        isBaseline || !ref ? '—' : name === group.reference ? '1.00×' : `${ratio(s.addedCpuUsPerReq / ref.addedCpuUsPerReq)}${roundRange(s)}`,
         isBaseline ? '—' : `${s.linesPerRequestPair} / ${int(s.bytesPerRequestPair)}`,
         fixed(s.latencyP99, 0),
       ];
@@ -217,7 +224,7 @@ function render({ date, machine, rounds, duration, warmup, connections, summary,
     parts.push(
       `**${group.title}**\n\n` +
         table(
-          ['variant', 'what it logs', 'req/s', 'req/s vs no logging', 'server CPU µs/req', 'added CPU µs/req', `added vs ${group.reference}`, 'lines / bytes per GET+POST', 'p99 ms'],
+          ['variant', 'what it logs', 'req/s', 'req/s vs no logging', 'server CPU µs/req', 'added CPU µs/req', `added vs ${group.reference} (rounds)`, 'lines / bytes per GET+POST', 'p99 ms'],
           rows,
           ['l', 'l'],
         ),
