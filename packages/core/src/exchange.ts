@@ -79,6 +79,8 @@ const storage = sharedTraceStorage(() => new AsyncLocalStorage<TraceContext>());
 const EXCHANGE = Symbol('loglane.exchange');
 /** Marks the request and response prototypes whose functions `hookPrototypes` replaced. */
 const HOOKED = Symbol('loglane.hooked');
+/** `util.inspect.custom`, by its registered name: core does not import `node:util` for it. */
+const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 type WithExchange = { [EXCHANGE]?: Exchange };
 type Hookable = { [HOOKED]?: boolean };
 type Fn = (this: unknown, ...args: unknown[]) => unknown;
@@ -146,6 +148,17 @@ export class Exchange implements HttpExchange {
   /** Notes that the client left (first sign wins). */
   clientGone(): void {
     this.headersSentWhenGone ??= this.res.headersSent;
+  }
+
+  /**
+   * What `console.log(getTraceContext())` shows of the exchange its context links to: the method
+   * and path, not some 130 lines of `req` and `res`. The query string is left out: it may hold a
+   * credential, and this text goes wherever the app prints it, unredacted.
+   */
+  [INSPECT](): string {
+    const url = this.req.url ?? '';
+    const query = url.indexOf('?');
+    return `Exchange <${this.req.method ?? ''} ${query === -1 ? url : url.slice(0, query)}>`;
   }
 }
 

@@ -4,9 +4,11 @@
 import { AsyncResource } from 'node:async_hooks';
 import { type IncomingMessage, type Server, type ServerResponse, createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { inspect } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import request from 'supertest';
 import { describe, expect, it, vi } from 'vitest';
+import { getTraceContext } from './context.js';
 import { JsonText } from './record-draft.js';
 import { type HttpLoggingOptions, type HttpView, createHttpLogging } from './http.js';
 import { type LoglaneLogger, type LoglaneOptions, createLogger } from './logger.js';
@@ -76,6 +78,19 @@ describe('the HttpRequest / HttpResponse pair', () => {
     expect(app?.traceId).toBe(req?.traceId);
     expect(resp?.traceId).toBe(req?.traceId);
     expect(res.headers['x-trace-id']).toBe(req?.traceId);
+  });
+
+  it('keeps console.log of the trace context short: the exchange shows as its method and path, without the query', async () => {
+    let shown = '';
+    const { server } = serve((_req, res) => {
+      shown = inspect(getTraceContext());
+      json(res, 200, {});
+    });
+    await request(server).get('/orders/7?token=abc123secretvalue');
+    expect(shown).toContain('Exchange <GET /orders/7>');
+    expect(shown).not.toContain('IncomingMessage');
+    expect(shown).not.toContain('abc123secretvalue');
+    expect(shown.split('\n').length).toBeLessThan(12);
   });
 
   it('measures latencyMs as an integer number of milliseconds from arrival', async () => {
