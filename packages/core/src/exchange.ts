@@ -151,14 +151,13 @@ export class Exchange implements HttpExchange {
   }
 
   /**
-   * What `console.log(getTraceContext())` shows of the exchange its context links to: the method
-   * and path, not some 130 lines of `req` and `res`. The query string is left out: it may hold a
-   * credential, and this text goes wherever the app prints it, unredacted.
+   * What `console.log(getTraceContext())` shows of the exchange its context links to: its method,
+   * not some 130 lines of `req` and `res`. Not the URL: this text goes wherever the app prints it,
+   * unredacted, and a path can hold a token as well as a query string can (`/reset/<jwt>`); the
+   * records have it, redacted.
    */
   [INSPECT](): string {
-    const url = this.req.url ?? '';
-    const query = url.indexOf('?');
-    return `Exchange <${this.req.method ?? ''} ${query === -1 ? url : url.slice(0, query)}>`;
+    return `Exchange <${this.req.method ?? ''}>`;
   }
 }
 

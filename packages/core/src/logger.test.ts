@@ -418,6 +418,9 @@ describe('pretty output', () => {
     expect(line.replace(ansi, '').slice(0, -1)).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
     const shown = 'ua\\u001b[2J\\u001b[1A\\u001b[32mINFO fake\\u001b]0;pwned\\u0007\\u009b31m\\u0008\\u007f';
     expect(line.replace(ansi, '')).toContain(`[Ctx\\u001b[31m] hi ${shown} key\\u001b[0m=${shown}`);
+    // Bidirectional overrides and isolates (a "Trojan Source" reordering) are shown as escapes too.
+    logger.info('paid \u202eDSU 001\u202c to \u2066alice\u2069');
+    expect(lines[1]).toContain('paid \\u202eDSU 001\\u202c to \\u2066alice\\u2069');
     // A level named after an Object.prototype member (loglane-pretty reads any line) gets no colour.
     const odd = prettyLine('{"level":"constructor","context":"c","message":"m"}');
     expect(odd).toContain(' CONSTRUCTOR ');
