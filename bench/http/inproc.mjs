@@ -604,7 +604,7 @@ function render(data) {
     `${data.rounds} rounds${data.processes > 1 ? ` in ${data.processes} processes (${data.clusters.join(', ')} rounds, seeds from ${data.seed})` : ''}; a batch is ${data.batch} requests (alternating GET /users/42 and POST /users with a ${Buffer.byteLength(POST_BODY)}-byte body) ` +
       `after ${data.warmup} warm-up rounds, in a random order per round${data.processes > 1 ? '' : ` (seed ${data.seed})`}; ${data.processes > 1 ? 'every variant in each process' : 'one process'}, in-memory connections through node:http. ` +
       '"added" is the mean over rounds of the CPU per request minus that of the no-logging app in the same round; ' +
-      `intervals are 95 % bootstrap intervals over ${data.processes > 1 ? 'processes and the rounds within them' : 'rounds'}. Allocation: young-generation bytes per request in windows without a GC. Promoted: old-generation growth per request over 1,024 requests of one variant with no full GC (what outlived its request through the young GCs; the median of three windows; n/a when every window had a full GC)${data.processes > 1 ? '; both are the mean of the processes' : ''}.`,
+      `intervals are 95 % bootstrap intervals over ${data.processes > 1 ? 'processes and the rounds within them (with few processes narrower than the spread between them: after "processes", the lowest and highest ratio a single process measured)' : 'rounds'}. Allocation: young-generation bytes per request in windows without a GC. Promoted: old-generation growth per request over 1,024 requests of one variant with no full GC (what outlived its request through the young GCs; the median of three windows; n/a when every window had a full GC)${data.processes > 1 ? '; both are the mean of the processes' : ''}.`,
   ];
   for (const point of data.points) {
     for (const [groupName, group] of Object.entries(GROUPS)) {
@@ -619,7 +619,11 @@ function render(data) {
           fixed(data.validation[v.name]?.linesPerRequest, 0),
           fixed(s.cpuUsPerRequest, 1),
           isBaseline ? '—' : `${fixed(s.addedUsPerRequest, 1)} (${interval(s.addedInterval, 1)})`,
-          v.name === group.reference ? '1.00×' : s.vsReference === undefined ? '—' : `**${fixed(s.vsReference, 2)}×** (${interval(s.vsReferenceInterval)})`,
+          v.name === group.reference
+            ? '1.00×'
+            : s.vsReference === undefined
+              ? '—'
+              : `**${fixed(s.vsReference, 2)}×** (${interval(s.vsReferenceInterval)})${s.vsReferenceByProcess ? `; processes ${interval(s.vsReferenceByProcess)}` : ''}`,
           fixed(s.allocKiBPerRequest, 1),
           isBaseline ? '—' : fixed(s.addedAllocKiBPerRequest, 1),
           fixed(s.promotedKiBPerRequest, 2),
@@ -720,6 +724,23 @@ function report(data, { save, writeDoc }) {
   return { data, markdown };
 }
 
+/** Stops a `--processes` run whose processes did not measure the same thing (a build rebuilt under it, say). */
+function assertSameRuns(runs) {
+  const shape = (run) =>
+    JSON.stringify({
+      node: run.node,
+      loglane: run.loglane,
+      base: run.base,
+      variants: run.variants.map((v) => v.name),
+      points: run.points.map((point) => point.concurrency),
+      rounds: run.points.map((point) => Object.values(point.cpu).map((values) => values.length === run.rounds)),
+    });
+  const expected = shape(runs[0]);
+  runs.forEach((run, k) => {
+    if (shape(run) !== expected) throw new Error(`bench: process ${k + 1} measured something else than process 1 (Node, builds, variants, operating points or rounds differ)`);
+  });
+}
+
 /**
  * Runs the benchmark in `processes` fresh processes of this Node, one after another, each with its
  * share of the rounds and a seed of its own, and pools their rounds. Each process makes its own
@@ -748,6 +769,7 @@ function runAcrossProcesses({ processes, rounds, seed = Date.now() % 1_000_000, 
     rmSync(dir, { recursive: true, force: true });
   }
   const first = runs[0];
+  assertSameRuns(runs);
   const clusters = runs.map((run) => run.rounds);
   const variants = first.variants;
   const abPairs = first.base ? ['loglane', 'loglane-no-bodies', 'loglane-ignored'].map((n) => [n, `base:${n}`]) : [];
@@ -759,25 +781,30 @@ function runAcrossProcesses({ processes, rounds, seed = Date.now() % 1_000_000, 
       cpu[name] = runs.flatMap((run) => run.points[p].cpu[name]);
       gc[name] = runs.flatMap((run) => run.points[p].gc[name]);
       const each = runs.map((run) => run.points[p].alloc[name]);
-      const meanOf = (key) => {
-        const values = each.map((a) => a[key]).filter((v) => typeof v === 'number');
-        return values.length > 0 ? mean(values) : undefined;
-      };
+      // A process's allocation figure is the mean of its windows without a GC: weighted by them.
+      const windows = each.reduce((sum, a) => sum + a.windows, 0);
+      const weighted = (key) => (windows > 0 ? each.reduce((sum, a) => sum + (a.windows > 0 ? a[key] * a.windows : 0), 0) / windows : undefined);
+      const promoted = each.map((a) => a.promotedKiBPerRequest).filter((v) => typeof v === 'number');
       alloc[name] = {
-        windows: each.reduce((sum, a) => sum + a.windows, 0),
-        youngKiBPerRequest: meanOf('youngKiBPerRequest'),
-        heapKiBPerRequest: meanOf('heapKiBPerRequest'),
-        promotedKiBPerRequest: meanOf('promotedKiBPerRequest'),
+        windows,
+        youngKiBPerRequest: weighted('youngKiBPerRequest'),
+        heapKiBPerRequest: weighted('heapKiBPerRequest'),
+        promotedKiBPerRequest: promoted.length > 0 ? mean(promoted) : undefined,
       };
     }
-    const byName = Object.fromEntries(variants.map((v) => [v.name, { ...v }]));
-    return { concurrency: point.concurrency, summary: summarise(Object.values(byName), cpu, alloc, abPairs, clusters), cpu, gc, alloc };
+    const summary = summarise(variants, cpu, alloc, abPairs, clusters);
+    // Each process's own ratio to the reference: with few processes the interval is narrower than their spread.
+    for (const v of variants) {
+      const row = summary.rows[v.name];
+      if (row.vsReference === undefined) continue;
+      const own = runs.map((run) => run.points[p].summary.rows[v.name].vsReference);
+      row.vsReferenceByProcess = [Math.min(...own), Math.max(...own)];
+    }
+    return { concurrency: point.concurrency, summary, cpu, gc, alloc };
   });
   const data = { ...first, rounds, processes, clusters, seed, points };
   return report(data, { save: true, writeDoc });
 }
-
-
 
 const args = parseArgs(process.argv.slice(2));
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
@@ -789,6 +816,10 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     process.exit(child.status ?? 1);
   }
   const processes = args.processes ? Number(args.processes) : 1;
+  const totalRounds = args.rounds ? Number(args.rounds) : 60;
+  if (!Number.isInteger(processes) || processes < 1 || processes > totalRounds) {
+    throw new Error(`bench: --processes takes a whole number from 1 to the rounds (${totalRounds}); got ${args.processes}`);
+  }
   if (processes > 1) {
     // Every option but these goes to each process as it was given.
     const childArgs = [];
@@ -805,7 +836,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     }
     const { data, markdown } = runAcrossProcesses({
       processes,
-      rounds: args.rounds ? Number(args.rounds) : 60,
+      rounds: totalRounds,
       seed: args.seed ? Number(args.seed) : undefined,
       writeDoc: Boolean(args.doc),
       childArgs,
