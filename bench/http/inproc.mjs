@@ -652,7 +652,7 @@ function render(data) {
 
 /**
  * Runs the in-process benchmark in this process (this Node version).
- * @param {{ rounds?: number, batch?: number, warmup?: number, concurrency?: number[], only?: string[], loglane?: string, base?: string, nest?: boolean, allocWindows?: number, seed?: number, writeDoc?: boolean, log?: (text: string) => void }} [options]
+ * @param {{ rounds?: number, batch?: number, warmup?: number, concurrency?: number[], only?: string[], loglane?: string, base?: string, nest?: boolean, allocWindows?: number, seed?: number, writeDoc?: boolean, save?: boolean, log?: (text: string) => void }} [options]
  */
 export async function runInproc({
   rounds = 60,
@@ -749,7 +749,8 @@ function assertSameRuns(runs) {
  * overlap): the intervals are then bootstrapped over processes and rounds within them
  * (`clusteredBootstrapInterval`), so they include that spread. Allocation and promotion are the
  * mean of the processes'.
- * @param {string[]} childArgs the command line options for each process, without rounds, seed and output options
+ * @param {{ processes: number, rounds: number, seed?: number, writeDoc: boolean, childArgs: string[] }} options `childArgs`: the
+ *   command line options for each process, without rounds, seed and output options
  */
 function runAcrossProcesses({ processes, rounds, seed = Date.now() % 1_000_000, writeDoc, childArgs }) {
   const runs = [];
