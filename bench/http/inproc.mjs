@@ -7,7 +7,8 @@
 //     [--only none,pino-http,loglane] [--loglane DIR] [--base DIR] [--no-nest] [--alloc-windows 150] [--seed N]
 //     [--json] [--doc] [--node /path/to/node] [--processes 1]
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, openSync, readFileSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, IncomingMessage, OutgoingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve as resolvePath } from 'node:path';
@@ -50,7 +51,22 @@ async function loadBuild(dir, tag) {
   const express = await import(pathToFileURL(realpathSync(entry('express'))).href);
   const core = await import(pathToFileURL(realpathSync(entry('core'))).href);
   const nest = tag === '' && existsSync(entry('nest')) ? () => import(pathToFileURL(realpathSync(entry('nest'))).href) : undefined;
-  return { dir: realpathSync(packages), tag, express, core, nest };
+  return { dir: realpathSync(packages), fingerprint: buildFingerprint(packages), tag, express, core, nest };
+}
+
+/** A hash of the built files of core, express and nest: two runs with the same one measured the same code. */
+function buildFingerprint(packages) {
+  const hash = createHash('sha256');
+  const add = (dir) => {
+    if (!existsSync(dir)) return;
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) add(path);
+      else hash.update(path).update(readFileSync(path));
+    }
+  };
+  for (const name of ['core', 'express', 'nest']) add(join(packages, name, 'dist'));
+  return hash.digest('hex').slice(0, 16);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -702,7 +718,9 @@ export async function runInproc({
     node: process.version,
     packages: versionsLine(['express', 'pino-http', 'pino', '@nestjs/core', NESTJS_PINO]),
     loglane: builds[0].dir,
+    loglaneFingerprint: builds[0].fingerprint,
     base: builds[1]?.dir,
+    baseFingerprint: builds[1]?.fingerprint,
     rounds,
     batch,
     warmup,
@@ -724,20 +742,28 @@ function report(data, { save, writeDoc }) {
   return { data, markdown };
 }
 
-/** Stops a `--processes` run whose processes did not measure the same thing (a build rebuilt under it, say). */
-function assertSameRuns(runs) {
+/**
+ * Stops a `--processes` run whose processes did not measure the same thing (a build rebuilt under
+ * it, say: the builds' fingerprints differ) or not the rounds they were given.
+ * @param {{ node: string, loglane: string, loglaneFingerprint: string, base?: string, baseFingerprint?: string, variants: { name: string }[], points: { concurrency: number, cpu: Record<string, number[]> }[] }[]} runs
+ * @param {number[]} shares the rounds each process was given
+ */
+function assertSameRuns(runs, shares) {
   const shape = (run) =>
     JSON.stringify({
       node: run.node,
-      loglane: run.loglane,
-      base: run.base,
+      builds: [run.loglane, run.loglaneFingerprint, run.base, run.baseFingerprint],
       variants: run.variants.map((v) => v.name),
       points: run.points.map((point) => point.concurrency),
-      rounds: run.points.map((point) => Object.values(point.cpu).map((values) => values.length === run.rounds)),
     });
   const expected = shape(runs[0]);
   runs.forEach((run, k) => {
-    if (shape(run) !== expected) throw new Error(`bench: process ${k + 1} measured something else than process 1 (Node, builds, variants, operating points or rounds differ)`);
+    if (shape(run) !== expected) throw new Error(`bench: process ${k + 1} measured something else than process 1 (Node, builds, variants or operating points differ)`);
+    for (const point of run.points) {
+      for (const [name, values] of Object.entries(point.cpu)) {
+        if (values.length !== shares[k]) throw new Error(`bench: process ${k + 1} measured ${values.length} rounds of ${name} at c=${point.concurrency}, not ${shares[k]}`);
+      }
+    }
   });
 }
 
@@ -747,17 +773,19 @@ function assertSameRuns(runs) {
  * JIT decisions and heap layout, and a ratio moves with them (on Node 24 at 16 requests per turn,
  * pino-http's added CPU came out anywhere from 16 to 26 µs in single runs whose intervals did not
  * overlap): the intervals are then bootstrapped over processes and rounds within them
- * (`clusteredBootstrapInterval`), so they include that spread. Allocation and promotion are the
- * mean of the processes'.
+ * (`clusteredBootstrapInterval`), so they take in part of that spread (with few processes, less
+ * than all of it: each ratio also gets the lowest and highest one a single process measured).
+ * Allocation is weighted by each process's windows without a GC, promotion is the mean of the processes'.
  * @param {{ processes: number, rounds: number, seed?: number, writeDoc: boolean, childArgs: string[] }} options `childArgs`: the
  *   command line options for each process, without rounds, seed and output options
  */
 function runAcrossProcesses({ processes, rounds, seed = Date.now() % 1_000_000, writeDoc, childArgs }) {
   const runs = [];
+  const shares = Array.from({ length: processes }, (_, k) => Math.floor(rounds / processes) + (k < rounds % processes ? 1 : 0));
   const dir = mkdtempSync(join(tmpdir(), 'loglane-inproc-'));
   try {
     for (let k = 0; k < processes; k++) {
-      const share = Math.floor(rounds / processes) + (k < rounds % processes ? 1 : 0);
+      const share = shares[k];
       const out = join(dir, `process-${k}.json`);
       console.error(`process ${k + 1}/${processes}: ${share} rounds`);
       // The data goes through a file: a process that ends with process.exit may cut a long stdout short.
@@ -770,7 +798,7 @@ function runAcrossProcesses({ processes, rounds, seed = Date.now() % 1_000_000, 
     rmSync(dir, { recursive: true, force: true });
   }
   const first = runs[0];
-  assertSameRuns(runs);
+  assertSameRuns(runs, shares);
   const clusters = runs.map((run) => run.rounds);
   const variants = first.variants;
   const abPairs = first.base ? ['loglane', 'loglane-no-bodies', 'loglane-ignored'].map((n) => [n, `base:${n}`]) : [];
@@ -798,8 +826,8 @@ function runAcrossProcesses({ processes, rounds, seed = Date.now() % 1_000_000, 
     for (const v of variants) {
       const row = summary.rows[v.name];
       if (row.vsReference === undefined) continue;
-      const own = runs.map((run) => run.points[p].summary.rows[v.name].vsReference);
-      row.vsReferenceByProcess = [Math.min(...own), Math.max(...own)];
+      const own = runs.map((run) => run.points[p].summary.rows[v.name].vsReference).filter(Number.isFinite);
+      if (own.length > 0) row.vsReferenceByProcess = [Math.min(...own), Math.max(...own)];
     }
     return { concurrency: point.concurrency, summary, cpu, gc, alloc };
   });
@@ -816,9 +844,11 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     const child = spawnSync(args.node, [fileURLToPath(import.meta.url), ...argv], { stdio: 'inherit' });
     process.exit(child.status ?? 1);
   }
-  const processes = args.processes ? Number(args.processes) : 1;
-  const totalRounds = args.rounds ? Number(args.rounds) : 60;
-  if (!Number.isInteger(processes) || processes < 1 || processes > totalRounds) {
+  const processes = args.processes === undefined ? 1 : Number(args.processes);
+  const totalRounds = args.rounds === undefined ? 60 : Number(args.rounds);
+  // A flag given without its value parses as `true`, which Number() would read as 1.
+  if (typeof args.rounds === 'boolean' || !Number.isInteger(totalRounds) || totalRounds < 1) throw new Error(`bench: --rounds takes a whole number of at least 1; got ${args.rounds}`);
+  if (typeof args.processes === 'boolean' || !Number.isInteger(processes) || processes < 1 || processes > totalRounds) {
     throw new Error(`bench: --processes takes a whole number from 1 to the rounds (${totalRounds}); got ${args.processes}`);
   }
   if (processes > 1) {
