@@ -6,12 +6,12 @@ import { detectOtel, otelIdsJson, otelRegistry } from './otel.js';
 import type { TraceContext } from './context.js';
 import { getTraceContext } from './context.js';
 import { isoNow } from './clock.js';
-import { type EncodedLine, type LineCapBudget, NO_LIMIT, fitLine, mayCut } from './line-cap.js';
+import { type EncodedLine, type LineCapBudget, NO_LIMIT, escapeSeparators, fitLine, fits, mayCut } from './line-cap.js';
 import { LineNames, isLibraryName } from './meta-names.js';
 import { type LogMeta, type PreparedDraft, type RecordDraft, isJsonText, prepareDraft } from './record-draft.js';
 import { MIN_CREDENTIAL_KEY_CHARS, type PathNode, type Redactor, stepPaths } from './redact.js';
 import { type EncodedFields, MAX_FIELD_VALUE_CHARS, type RequestFieldKind, type RequestFields, withArticle } from './request-fields.js';
-import { DETAIL_FIELDS, type FieldSpec, isLogLevel } from './schema.js';
+import { DETAIL_FIELDS, type DetailFields, type FieldSpec, isLogLevel } from './schema.js';
 import { CUT_MARKER, ValueEncoder, cutString, messageOf, redactAndCut, stringOf } from './serialize.js';
 
 /** Options the encoder is compiled from. */
@@ -48,6 +48,8 @@ const REPEATING_CACHE_LIMIT = 512;
 const REPEATING_MAX_CHARS = 256;
 /** `,"name":` of each detail field, in `DETAIL_FIELDS` order. */
 const DETAIL_HEADS: readonly string[] = DETAIL_FIELDS.map((spec) => `,"${spec.name}":`);
+/** Each detail field's index in `DETAIL_FIELDS`, by name. */
+const DETAIL_INDEX: ReadonlyMap<string, number> = new Map(DETAIL_FIELDS.map((spec, index) => [spec.name, index]));
 
 /** A repeating field's value as written: `,"name":"…"` and its redacted text. */
 interface EncodedText {
@@ -136,15 +138,142 @@ export class RecordEncoder {
   /** One JSON line (ending in `\n`) for the draft, stamped with the trace context. */
   encode(draft: RecordDraft, trace: TraceContext | undefined = getTraceContext()): string {
     const timestamp = isoNow();
+    // A draft with neither metadata nor an error and a string message (every HTTP record, most app
+    // lines) is written in one pass that keeps nothing for the line cap; one that the cap or a limit
+    // would cut is written again, the general way, which keeps what it needs to cut it.
+    if (draft.meta === undefined && draft.error === undefined && typeof draft.message === 'string') {
+      const line = this.uncutLine(draft, draft.message, trace, timestamp);
+      if (line !== undefined) return line;
+    }
+    return this.fullLine(draft, trace, timestamp);
+  }
+
+  /** The general way: every draft, and whatever the line cap has to cut. */
+  private fullLine(draft: RecordDraft, trace: TraceContext | undefined, timestamp: string): string {
     const prepared = prepareDraft(draft, this.values, this.maxLineBytes);
     const encoded = this.build(draft, prepared, trace, timestamp);
     return fitLine(encoded, this.maxLineBytes, this.redactor, this.label, this.version, this.maxRecordBytes);
   }
 
+  /**
+   * The line of a draft without metadata or error when nothing in it is cut and it fits the record
+   * budget: the very line `fullLine` writes then, built without the line cap's bookkeeping (a test
+   * compares the two on random drafts). `undefined` when a value is over its limit or the line over
+   * the budget.
+   */
+  private uncutLine(draft: RecordDraft, message: string, trace: TraceContext | undefined, timestamp: string): string | undefined {
+    if (message.length > (this.baseBudget.ranks[MESSAGE_RANK] ?? NO_LIMIT)) return undefined;
+    let body = this.opening(draft, timestamp) + JSON.stringify(this.redactor.redactString(message)) + this.idFields(trace, draft.context);
+    const fields = draft.fields;
+    if (fields !== undefined) {
+      const json = this.uncutFields(fields);
+      if (json === undefined) return undefined;
+      body += json;
+    }
+    const requestFields = trace?.fields;
+    if (requestFields !== undefined && requestFields.size > 0) {
+      const encoded = this.requestFieldsJson(requestFields);
+      if (encoded.truncated) return undefined;
+      body += encoded.json;
+    }
+    const line = escapeSeparators(`${body}}\n`);
+    return fits(line, this.maxRecordBytes) ? line : undefined;
+  }
+
+  /**
+   * The detail fields as `uncutLine` writes them. A plain object's fields are read in its own order,
+   * which is the contract's for the fields the HTTP core makes, and cheaper than reading all 17
+   * names; any other object, or order, goes through `DETAIL_FIELDS` (which also reads accessors a
+   * class defines, which `for…in` does not see).
+   */
+  private uncutFields(fields: DetailFields): string | undefined {
+    if (typeof fields !== 'object' || fields === null || Object.getPrototypeOf(fields) !== Object.prototype) return this.uncutFieldsInOrder(fields);
+    let json = '';
+    let last = -1;
+    for (const name in fields) {
+      const value = fields[name as keyof DetailFields];
+      if (value === undefined) continue;
+      const index = DETAIL_INDEX.get(name);
+      if (index === undefined) continue;
+      if (index < last) return this.uncutFieldsInOrder(fields);
+      last = index;
+      const field = this.uncutField(index, value);
+      if (field === undefined) return undefined;
+      json += field;
+    }
+    return json;
+  }
+
+  private uncutFieldsInOrder(fields: DetailFields): string | undefined {
+    let json = '';
+    if (!fields) return json;
+    for (let index = 0; index < DETAIL_FIELDS.length; index++) {
+      const value = fields[(DETAIL_FIELDS[index] as FieldSpec).name as keyof DetailFields];
+      if (value === undefined) continue;
+      const field = this.uncutField(index, value);
+      if (field === undefined) return undefined;
+      json += field;
+    }
+    return json;
+  }
+
+  /** One detail field as `field`/`repeatingField` write it when nothing is cut; `undefined` when a limit would cut it. */
+  private uncutField(index: number, value: unknown): string | undefined {
+    const spec = DETAIL_FIELDS[index] as FieldSpec;
+    const cache = this.repeating[index];
+    if (cache !== undefined && typeof value === 'string' && value.length <= this.repeatingMaxChars) return this.repeatingText(spec, index, cache, value).json;
+    const head = DETAIL_HEADS[index] as string;
+    const limit = spec.cut === undefined ? this.maxLineBytes : (this.baseBudget.ranks[spec.cut] ?? NO_LIMIT);
+    switch (spec.type) {
+      case 'integer':
+        return typeof value === 'number' && Number.isFinite(value) ? head + String(Math.trunc(value)) : '';
+      case 'boolean':
+        return typeof value === 'boolean' ? head + String(value) : '';
+      case 'json': {
+        let text: string;
+        if (isJsonText(value)) {
+          if (value.cut) return undefined;
+          text = this.redactor.redactJsonText(value.text);
+          if (text.length > limit) return undefined;
+        } else {
+          const encoded = this.values.encodeBody(value, limit);
+          if (encoded.truncated) return undefined;
+          text = encoded.text;
+        }
+        // Text ending as a cut one does is taken for one by `jsonText`: left to it.
+        return text.endsWith(CUT_MARKER) ? undefined : head + JSON.stringify(text);
+      }
+      case 'string': {
+        const raw = typeof value === 'string' ? value : stringOf(value);
+        const text = spec.name === 'originalUrl' ? this.redactor.redactUrl(raw) : raw;
+        return text.length > limit ? undefined : head + JSON.stringify(this.redactor.redactString(text));
+      }
+    }
+  }
+
+  /** `{"timestamp":…,"level":…,"context":…,"message":` */
+  private opening(draft: RecordDraft, timestamp: string): string {
+    return `{"timestamp":"${timestamp}","level":"${isLogLevel(draft.level) ? draft.level : 'info'}","context":${this.quoteContext(draft.context)},"message":`;
+  }
+
+  /** What follows the message: `label`, `version`, the trace ids (or OpenTelemetry's) and `userId`. */
+  private idFields(trace: TraceContext | undefined, recordContext: string): string {
+    let json = this.staticPart;
+    // Under OpenTelemetry the active span gives globalTraceId and spanId (otel.ts); else one check.
+    const otelIds = otelRegistry === undefined ? undefined : otelIdsJson(trace, recordContext);
+    if (otelIds !== undefined) json += otelIds;
+    if (trace) {
+      if (otelIds === undefined) json += idsJsonOf(trace);
+      const userId = trace.userId ?? resolveUserId(trace);
+      if (userId !== undefined) json += `,"userId":${JSON.stringify(userId)}`;
+    }
+    return json;
+  }
+
   private build(draft: RecordDraft, prepared: PreparedDraft, trace: TraceContext | undefined, timestamp: string): EncodedLine {
     const budget = this.baseBudget;
     const line: EncodedLine = {
-      body: `{"timestamp":"${timestamp}","level":"${isLogLevel(draft.level) ? draft.level : 'info'}","context":${this.quoteContext(draft.context)},"message":`,
+      body: this.opening(draft, timestamp),
       cuts: undefined,
       truncated: prepared.messageCut,
       timestamp,
@@ -155,15 +284,7 @@ export class RecordEncoder {
       originalUrl: undefined,
     };
     this.text(line, prepared.message, budget.ranks[MESSAGE_RANK] ?? NO_LIMIT, MESSAGE_RANK, 'message');
-    line.body += this.staticPart;
-    // Under OpenTelemetry the active span gives globalTraceId and spanId (otel.ts); else one check.
-    const otelIds = otelRegistry === undefined ? undefined : otelIdsJson(trace, draft.context);
-    if (otelIds !== undefined) line.body += otelIds;
-    if (trace) {
-      if (otelIds === undefined) line.body += idsJsonOf(trace);
-      const userId = trace.userId ?? resolveUserId(trace);
-      if (userId !== undefined) line.body += `,"userId":${JSON.stringify(userId)}`;
-    }
+    line.body += this.idFields(trace, draft.context);
     const fields = prepared.fields;
     if (fields) {
       for (let index = 0; index < DETAIL_FIELDS.length; index++) {
@@ -282,6 +403,14 @@ export class RecordEncoder {
    * the same way): from the cache, else encoded and kept.
    */
   private repeatingField(line: EncodedLine, spec: FieldSpec, index: number, cache: Map<string, EncodedText>, value: string): void {
+    const known = this.repeatingText(spec, index, cache, value);
+    const start = line.body.length + known.headChars;
+    line.body += known.json;
+    if (known.cuttable) (line.cuts ??= []).push({ start, end: line.body.length, text: known.text, cut: false, rank: spec.cut as number });
+  }
+
+  /** A repeating field's value as written, from the cache, else encoded and kept. */
+  private repeatingText(spec: FieldSpec, index: number, cache: Map<string, EncodedText>, value: string): EncodedText {
     let known = cache.get(value);
     if (known === undefined) {
       const head = DETAIL_HEADS[index] as string;
@@ -290,9 +419,7 @@ export class RecordEncoder {
       if (cache.size >= REPEATING_CACHE_LIMIT) cache.clear();
       cache.set(value, known);
     }
-    const start = line.body.length + known.headChars;
-    line.body += known.json;
-    if (known.cuttable) (line.cuts ??= []).push({ start, end: line.body.length, text: known.text, cut: false, rank: spec.cut as number });
+    return known;
   }
 
   /** Appends one library field; `head` is its `,"name":`. */

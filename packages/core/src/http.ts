@@ -435,15 +435,16 @@ export class HttpLogging {
    */
   private recordFields(exchange: Exchange): DetailFields {
     const common = this.commonFields(exchange);
+    // In the contract's order (DETAIL_FIELDS), the order the encoder reads a plain object's fields in.
     return {
       method: common.method,
       originalUrl: common.originalUrl,
-      ip: common.ip,
-      userAgent: common.userAgent,
-      statusCode: undefined,
-      latencyMs: undefined,
       route: undefined,
       handler: undefined,
+      statusCode: undefined,
+      latencyMs: undefined,
+      ip: common.ip,
+      userAgent: common.userAgent,
       aborted: undefined,
       requestHeaders: undefined,
       requestBody: undefined,

@@ -80,7 +80,8 @@ const hasSeparator = (line: string): boolean =>
 /** Escapes the separators `JSON.stringify` leaves raw; done before a line is measured, as `\u2028` is longer than the raw character. */
 export const escapeSeparators = (line: string): string => (hasSeparator(line) ? line.replace(SEPARATORS_ALL, escapeSeparator) : line);
 
-function fits(line: string, maxLineBytes: number): boolean {
+/** Whether a line is at most `maxLineBytes` bytes in UTF-8. */
+export function fits(line: string, maxLineBytes: number): boolean {
   // A UTF-16 unit is at most 3 UTF-8 bytes: a line this short needs no byte count.
   return line.length * 3 <= maxLineBytes || Buffer.byteLength(line) <= maxLineBytes;
 }
