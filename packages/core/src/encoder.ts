@@ -8,11 +8,11 @@ import { getTraceContext } from './context.js';
 import { isoNow } from './clock.js';
 import { type EncodedLine, type LineCapBudget, NO_LIMIT, escapeSeparators, fitLine, fits, mayCut } from './line-cap.js';
 import { LineNames, isLibraryName } from './meta-names.js';
-import { type LogMeta, type PreparedDraft, type RecordDraft, isJsonText, prepareDraft } from './record-draft.js';
+import { HttpRecordFields, type JsonText, type LogMeta, type PreparedDraft, type RecordDraft, isJsonText, prepareDraft } from './record-draft.js';
 import { MIN_CREDENTIAL_KEY_CHARS, type PathNode, type Redactor, stepPaths } from './redact.js';
 import { type EncodedFields, MAX_FIELD_VALUE_CHARS, type RequestFieldKind, type RequestFields, withArticle } from './request-fields.js';
-import { DETAIL_FIELDS, type DetailFields, type FieldSpec, isLogLevel } from './schema.js';
-import { CUT_MARKER, ValueEncoder, cutString, messageOf, redactAndCut, stringOf } from './serialize.js';
+import { DETAIL_FIELDS, type FieldSpec, isLogLevel } from './schema.js';
+import { CUT_MARKER, type EncodedValue, ValueEncoder, cutString, messageOf, redactAndCut, stringOf } from './serialize.js';
 
 /** Options the encoder is compiled from. */
 export interface EncoderOptions {
@@ -50,6 +50,17 @@ const REPEATING_MAX_CHARS = 256;
 const DETAIL_HEADS: readonly string[] = DETAIL_FIELDS.map((spec) => `,"${spec.name}":`);
 /** Each detail field's index in `DETAIL_FIELDS`, by name. */
 const DETAIL_INDEX: ReadonlyMap<string, number> = new Map(DETAIL_FIELDS.map((spec, index) => [spec.name, index]));
+
+/**
+ * What the one pass (`uncutLine`) read and encoded before it found a value to cut or a line over
+ * the budget: the id fields, and the body it stopped at, so that the general way reads and encodes
+ * neither again (an app's `userId` function, a body's `toJSON` and getters run once per record).
+ */
+interface FirstPass {
+  readonly ids: string;
+  /** The bodies it encoded, by `DETAIL_FIELDS` index. */
+  readonly bodies: (EncodedValue | undefined)[] | undefined;
+}
 
 /** A repeating field's value as written: `,"name":"…"` and its redacted text. */
 interface EncodedText {
@@ -138,117 +149,98 @@ export class RecordEncoder {
   /** One JSON line (ending in `\n`) for the draft, stamped with the trace context. */
   encode(draft: RecordDraft, trace: TraceContext | undefined = getTraceContext()): string {
     const timestamp = isoNow();
-    // A draft with neither metadata nor an error and a string message (every HTTP record, most app
-    // lines) is written in one pass that keeps nothing for the line cap; one that the cap or a limit
-    // would cut is written again, the general way, which keeps what it needs to cut it.
-    if (draft.meta === undefined && draft.error === undefined && typeof draft.message === 'string') {
-      const line = this.uncutLine(draft, draft.message, trace, timestamp);
-      if (line !== undefined) return line;
+    // An HTTP record (and an app line without metadata or error) is written in one pass that keeps
+    // nothing for the line cap; one that the cap or a limit would cut is written again the general
+    // way, which keeps what it needs to cut it, from what the first pass read and encoded.
+    let firstPass: FirstPass | undefined;
+    if (draft.meta === undefined && draft.error === undefined && typeof draft.message === 'string' && (draft.fields === undefined || draft.fields instanceof HttpRecordFields)) {
+      const line = this.uncutLine(draft, draft.message, draft.fields, trace, timestamp);
+      if (typeof line === 'string') return line;
+      firstPass = line;
     }
-    return this.fullLine(draft, trace, timestamp);
+    return this.generalLine(draft, trace, timestamp, firstPass);
   }
 
-  /** The general way: every draft, and whatever the line cap has to cut. */
-  private fullLine(draft: RecordDraft, trace: TraceContext | undefined, timestamp: string): string {
+  /** The general way: any draft, and whatever the line cap has to cut. */
+  private generalLine(draft: RecordDraft, trace: TraceContext | undefined, timestamp: string, firstPass?: FirstPass): string {
     const prepared = prepareDraft(draft, this.values, this.maxLineBytes);
-    const encoded = this.build(draft, prepared, trace, timestamp);
+    const encoded = this.build(draft, prepared, trace, timestamp, firstPass);
     return fitLine(encoded, this.maxLineBytes, this.redactor, this.label, this.version, this.maxRecordBytes);
   }
 
   /**
    * The line of a draft without metadata or error when nothing in it is cut and it fits the record
-   * budget: the very line `fullLine` writes then, built without the line cap's bookkeeping (a test
-   * compares the two on random drafts). `undefined` when a value is over its limit or the line over
-   * the budget.
+   * budget: the very line the general way writes then, built without the line cap's bookkeeping (a
+   * test compares the two on random drafts). Otherwise what it read and encoded, for the general
+   * way to write the line from without reading or encoding any of it again.
    */
-  private uncutLine(draft: RecordDraft, message: string, trace: TraceContext | undefined, timestamp: string): string | undefined {
-    if (message.length > (this.baseBudget.ranks[MESSAGE_RANK] ?? NO_LIMIT)) return undefined;
-    let body = this.opening(draft, timestamp) + JSON.stringify(this.redactor.redactString(message)) + this.idFields(trace, draft.context);
-    const fields = draft.fields;
+  private uncutLine(draft: RecordDraft, message: string, fields: HttpRecordFields | undefined, trace: TraceContext | undefined, timestamp: string): string | FirstPass {
+    const ids = this.idFields(trace, draft.context);
+    let bodies: (EncodedValue | undefined)[] | undefined;
+    if (message.length > (this.baseBudget.ranks[MESSAGE_RANK] ?? NO_LIMIT)) return { ids, bodies };
+    let body = this.opening(draft, timestamp) + JSON.stringify(this.redactor.redactString(message)) + ids;
     if (fields !== undefined) {
-      const json = this.uncutFields(fields);
-      if (json === undefined) return undefined;
-      body += json;
+      // Data properties in the contract's order (the class declares them so): read once, in one pass.
+      for (const name in fields) {
+        const value = fields[name as keyof HttpRecordFields];
+        if (value === undefined) continue;
+        const index = DETAIL_INDEX.get(name);
+        if (index === undefined) continue;
+        const spec = DETAIL_FIELDS[index] as FieldSpec;
+        if (spec.type === 'json' && !isJsonText(value)) {
+          // A body is encoded once: when it is cut, the general way writes this encoding.
+          const encoded = this.values.encodeBody(value, this.limitOf(spec));
+          (bodies ??= [])[index] = encoded;
+          if (encoded.truncated || encoded.text.endsWith(CUT_MARKER)) return { ids, bodies };
+          body += (DETAIL_HEADS[index] as string) + JSON.stringify(encoded.text);
+          continue;
+        }
+        const json = this.uncutField(index, spec, value);
+        if (json === undefined) return { ids, bodies };
+        body += json;
+      }
     }
     const requestFields = trace?.fields;
     if (requestFields !== undefined && requestFields.size > 0) {
       const encoded = this.requestFieldsJson(requestFields);
-      if (encoded.truncated) return undefined;
+      if (encoded.truncated) return { ids, bodies };
       body += encoded.json;
     }
     const line = escapeSeparators(`${body}}\n`);
-    return fits(line, this.maxRecordBytes) ? line : undefined;
+    return fits(line, this.maxRecordBytes) ? line : { ids, bodies };
   }
 
   /**
-   * The detail fields as `uncutLine` writes them. A plain object's fields are read in its own order,
-   * which is the contract's for the fields the HTTP core makes, and cheaper than reading all 17
-   * names; any other object, or order, goes through `DETAIL_FIELDS` (which also reads accessors a
-   * class defines, which `for…in` does not see).
+   * A detail field that is not a body (bodies are encoded in `uncutLine`) as `field` and
+   * `repeatingField` write it when nothing is cut; `undefined` when a limit would cut it.
    */
-  private uncutFields(fields: DetailFields): string | undefined {
-    if (typeof fields !== 'object' || fields === null || Object.getPrototypeOf(fields) !== Object.prototype) return this.uncutFieldsInOrder(fields);
-    let json = '';
-    let last = -1;
-    for (const name in fields) {
-      const value = fields[name as keyof DetailFields];
-      if (value === undefined) continue;
-      const index = DETAIL_INDEX.get(name);
-      if (index === undefined) continue;
-      if (index < last) return this.uncutFieldsInOrder(fields);
-      last = index;
-      const field = this.uncutField(index, value);
-      if (field === undefined) return undefined;
-      json += field;
-    }
-    return json;
-  }
-
-  private uncutFieldsInOrder(fields: DetailFields): string | undefined {
-    let json = '';
-    if (!fields) return json;
-    for (let index = 0; index < DETAIL_FIELDS.length; index++) {
-      const value = fields[(DETAIL_FIELDS[index] as FieldSpec).name as keyof DetailFields];
-      if (value === undefined) continue;
-      const field = this.uncutField(index, value);
-      if (field === undefined) return undefined;
-      json += field;
-    }
-    return json;
-  }
-
-  /** One detail field as `field`/`repeatingField` write it when nothing is cut; `undefined` when a limit would cut it. */
-  private uncutField(index: number, value: unknown): string | undefined {
-    const spec = DETAIL_FIELDS[index] as FieldSpec;
+  private uncutField(index: number, spec: FieldSpec, value: unknown): string | undefined {
     const cache = this.repeating[index];
     if (cache !== undefined && typeof value === 'string' && value.length <= this.repeatingMaxChars) return this.repeatingText(spec, index, cache, value).json;
     const head = DETAIL_HEADS[index] as string;
-    const limit = spec.cut === undefined ? this.maxLineBytes : (this.baseBudget.ranks[spec.cut] ?? NO_LIMIT);
     switch (spec.type) {
       case 'integer':
         return typeof value === 'number' && Number.isFinite(value) ? head + String(Math.trunc(value)) : '';
       case 'boolean':
         return typeof value === 'boolean' ? head + String(value) : '';
       case 'json': {
-        let text: string;
-        if (isJsonText(value)) {
-          if (value.cut) return undefined;
-          text = this.redactor.redactJsonText(value.text);
-          if (text.length > limit) return undefined;
-        } else {
-          const encoded = this.values.encodeBody(value, limit);
-          if (encoded.truncated) return undefined;
-          text = encoded.text;
-        }
-        // Text ending as a cut one does is taken for one by `jsonText`: left to it.
-        return text.endsWith(CUT_MARKER) ? undefined : head + JSON.stringify(text);
+        // JSON text (a body that could not be parsed): as `field` writes it when it is not cut.
+        const json = value as JsonText;
+        if (json.cut) return undefined;
+        const text = this.redactor.redactJsonText(json.text);
+        return text.length > this.limitOf(spec) || text.endsWith(CUT_MARKER) ? undefined : head + JSON.stringify(text);
       }
       case 'string': {
         const raw = typeof value === 'string' ? value : stringOf(value);
         const text = spec.name === 'originalUrl' ? this.redactor.redactUrl(raw) : raw;
-        return text.length > limit ? undefined : head + JSON.stringify(this.redactor.redactString(text));
+        return text.length > this.limitOf(spec) ? undefined : head + JSON.stringify(this.redactor.redactString(text));
       }
     }
+  }
+
+  /** The characters a detail field keeps under the base budget. */
+  private limitOf(spec: FieldSpec): number {
+    return spec.cut === undefined ? this.maxLineBytes : (this.baseBudget.ranks[spec.cut] ?? NO_LIMIT);
   }
 
   /** `{"timestamp":…,"level":…,"context":…,"message":` */
@@ -270,7 +262,7 @@ export class RecordEncoder {
     return json;
   }
 
-  private build(draft: RecordDraft, prepared: PreparedDraft, trace: TraceContext | undefined, timestamp: string): EncodedLine {
+  private build(draft: RecordDraft, prepared: PreparedDraft, trace: TraceContext | undefined, timestamp: string, firstPass?: FirstPass): EncodedLine {
     const budget = this.baseBudget;
     const line: EncodedLine = {
       body: this.opening(draft, timestamp),
@@ -284,7 +276,7 @@ export class RecordEncoder {
       originalUrl: undefined,
     };
     this.text(line, prepared.message, budget.ranks[MESSAGE_RANK] ?? NO_LIMIT, MESSAGE_RANK, 'message');
-    line.body += this.idFields(trace, draft.context);
+    line.body += firstPass?.ids ?? this.idFields(trace, draft.context);
     const fields = prepared.fields;
     if (fields) {
       for (let index = 0; index < DETAIL_FIELDS.length; index++) {
@@ -293,7 +285,7 @@ export class RecordEncoder {
         if (value === undefined) continue;
         const cache = this.repeating[index];
         if (cache !== undefined && typeof value === 'string' && value.length <= this.repeatingMaxChars) this.repeatingField(line, spec, index, cache, value);
-        else this.field(line, spec, DETAIL_HEADS[index] as string, value, budget);
+        else this.field(line, spec, DETAIL_HEADS[index] as string, value, budget, firstPass?.bodies?.[index]);
       }
     }
     // The app's request fields (setFields): after the library fields, before the record's own metadata.
@@ -422,8 +414,8 @@ export class RecordEncoder {
     return known;
   }
 
-  /** Appends one library field; `head` is its `,"name":`. */
-  private field(line: EncodedLine, spec: FieldSpec, head: string, value: unknown, budget: LineCapBudget): void {
+  /** Appends one library field; `head` is its `,"name":`; `encodedBody`: the body as the first pass encoded it. */
+  private field(line: EncodedLine, spec: FieldSpec, head: string, value: unknown, budget: LineCapBudget, encodedBody?: EncodedValue): void {
     const limit = spec.cut === undefined ? this.maxLineBytes : (budget.ranks[spec.cut] ?? NO_LIMIT);
     switch (spec.type) {
       case 'integer':
@@ -439,7 +431,7 @@ export class RecordEncoder {
           if (text.length > limit || value.cut) text = cutString(text, limit) + CUT_MARKER;
           this.jsonText(line, text, text.endsWith(CUT_MARKER), false, spec.cut ?? NO_LIMIT);
         } else {
-          const encoded = this.values.encodeBody(value, limit);
+          const encoded = encodedBody ?? this.values.encodeBody(value, limit);
           this.jsonText(line, encoded.text, encoded.truncated, false, spec.cut ?? NO_LIMIT);
         }
         return;

@@ -13,6 +13,7 @@ import { sharedTraceStorage } from './process.js';
 import { Exchange, type HttpExchange, type HttpExchangeState, type HttpView, currentExchange, exchangeOf, exchangeOfContext, hookOwnFunctions, hookPrototypes, prototypesHooked } from './exchange.js';
 import { type IgnoreRule, IgnoreRules, pathOfUrl } from './ignore-rules.js';
 import { type LoglaneLogger, createLogger } from './logger.js';
+import { HttpRecordFields } from './record-draft.js';
 import { type DetailFields, HTTP_REQUEST, HTTP_RESPONSE, type LogLevel } from './schema.js';
 import { type TraceOptions, TraceResolver } from './trace.js';
 import { type RequestOutcome, RequestVolume, type VolumeOptions, VolumePolicy } from './volume.js';
@@ -429,27 +430,11 @@ export class HttpLogging {
   }
 
   /**
-   * A record's fields, starting from the request's common ones. Every field either record sets is
-   * there from the start (`undefined` until set; the encoder skips those): one object shape for all
-   * records, where a copy of the common fields grew its property store field by field.
+   * A record's fields, starting from the request's common ones: one class for all records (every
+   * field there from the start, in the contract's order), which the encoder reads in one pass.
    */
-  private recordFields(exchange: Exchange): DetailFields {
-    const common = this.commonFields(exchange);
-    // In the contract's order (DETAIL_FIELDS), the order the encoder reads a plain object's fields in.
-    return {
-      method: common.method,
-      originalUrl: common.originalUrl,
-      route: undefined,
-      handler: undefined,
-      statusCode: undefined,
-      latencyMs: undefined,
-      ip: common.ip,
-      userAgent: common.userAgent,
-      aborted: undefined,
-      requestHeaders: undefined,
-      requestBody: undefined,
-      responseBody: undefined,
-    };
+  private recordFields(exchange: Exchange): HttpRecordFields {
+    return new HttpRecordFields(this.commonFields(exchange));
   }
 
   private commonFields(exchange: Exchange): DetailFields {

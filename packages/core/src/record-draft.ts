@@ -38,6 +38,34 @@ export class JsonText {
   ) {}
 }
 
+/**
+ * The detail fields of an HTTP record, as the HTTP core makes them: data properties, declared in the
+ * contract's order (`DETAIL_FIELDS`), every one there from the start (`undefined` until set; the
+ * encoder skips those). The encoder reads an instance in one pass, in its own order; any other
+ * `DetailFields` object it reads field by field, by name.
+ */
+export class HttpRecordFields implements DetailFields {
+  method: string | undefined;
+  originalUrl: string | undefined;
+  route: string | undefined = undefined;
+  handler: string | undefined = undefined;
+  statusCode: number | undefined = undefined;
+  latencyMs: number | undefined = undefined;
+  ip: string | undefined;
+  userAgent: string | undefined;
+  aborted: boolean | undefined = undefined;
+  requestHeaders: unknown = undefined;
+  requestBody: unknown = undefined;
+  responseBody: unknown = undefined;
+
+  constructor(common: DetailFields) {
+    this.method = common.method;
+    this.originalUrl = common.originalUrl;
+    this.ip = common.ip;
+    this.userAgent = common.userAgent;
+  }
+}
+
 /** The draft after the error and message are worked out. */
 export interface PreparedDraft {
   message: string;

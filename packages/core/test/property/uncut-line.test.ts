@@ -1,14 +1,17 @@
-// Property: a draft without metadata or error is written in one pass that keeps nothing for the line
-// cap (encoder.ts `uncutLine`); whenever that pass gives a line, it must be exactly the line the
-// general way writes (`fullLine`) for the same draft, trace context and time: any level, context,
-// message, detail fields of any type, order and kind of object (bodies, JSON text, long values,
-// separators, tokens, getters), ids and user ids, caps and budgets.
+// Property: an HTTP record (and an app line without metadata or error) is written in one pass that
+// keeps nothing for the line cap (encoder.ts `uncutLine`); whenever that pass gives a line, it must
+// be exactly the line the general way writes (`generalLine`) for the same draft, trace context and
+// time: any level, context, message, detail fields of any type (bodies, JSON text, long values,
+// separators, tokens), ids and user ids, request fields, caps and budgets. And when it gives none,
+// the general way reads and encodes nothing a second time: a body's `toJSON` and the app's userId
+// function run once per record.
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { TraceContext } from '../../src/context.js';
 import { RecordEncoder } from '../../src/encoder.js';
-import { JsonText, type RecordDraft } from '../../src/record-draft.js';
+import { HttpRecordFields, JsonText, type RecordDraft } from '../../src/record-draft.js';
+import { RequestFields } from '../../src/request-fields.js';
 import { Redactor } from '../../src/redact.js';
 import { DETAIL_FIELDS } from '../../src/schema.js';
 import { anything, hostile, hostileString, runs } from './arbitraries.js';
@@ -18,8 +21,8 @@ const TIMESTAMP = '2026-11-30T01:02:03.456Z';
 
 /** The two ways of `RecordEncoder`, called with one timestamp. */
 interface Ways {
-  uncutLine(draft: RecordDraft, message: string, trace: TraceContext | undefined, timestamp: string): string | undefined;
-  fullLine(draft: RecordDraft, trace: TraceContext | undefined, timestamp: string): string;
+  uncutLine(draft: RecordDraft, message: string, fields: HttpRecordFields | undefined, trace: TraceContext | undefined, timestamp: string): string | object;
+  generalLine(draft: RecordDraft, trace: TraceContext | undefined, timestamp: string): string;
 }
 
 const text = fc.oneof(
@@ -49,32 +52,30 @@ function valueFor(type: string): fc.Arbitrary<unknown> {
           : text;
   return fc.oneof({ weight: 5, arbitrary: own }, { weight: 1, arbitrary: anything }, { weight: 1, arbitrary: fc.constant(undefined) });
 }
-/** Detail fields: a random subset in the contract's order or shuffled, as a plain object, a class instance or a null-prototype one. */
-const fields = fc
-  .tuple(
-    fc.tuple(...DETAIL_FIELDS.map((spec) => fc.option(valueFor(spec.type), { nil: undefined, freq: 2 }))),
-    fc.constantFrom('ordered', 'reversed', 'class', 'accessors', 'null-proto', 'extra-key'),
-  )
-  .map(([values, shape]) => {
-    const entries = DETAIL_FIELDS.map((spec, i) => [spec.name, values[i]] as const).filter(([, v], i) => v !== undefined || i % 3 === 0);
-    if (shape === 'reversed') entries.reverse();
-    if (shape === 'accessors') {
-      // Fields as a class's getters: on the prototype, not enumerable (as class syntax makes them).
-      const proto: object = {};
-      for (const [name, value] of entries) Object.defineProperty(proto, name, { get: () => value, enumerable: false });
-      return Object.create(proto) as Record<string, unknown>;
-    }
-    const object: Record<string, unknown> = shape === 'class' ? new (class Fields {})() : shape === 'null-proto' ? Object.create(null) : {};
-    if (shape === 'extra-key') object.notAField = 'x';
-    for (const [name, value] of entries) object[name] = value;
-    return object;
+/** Detail fields as the HTTP core makes them, with any values, and sometimes the error fields or an unknown key set afterwards. */
+const fields = fc.tuple(fc.tuple(...DETAIL_FIELDS.map((spec) => fc.option(valueFor(spec.type), { nil: undefined, freq: 2 }))), fc.boolean()).map(([values, extra]) => {
+  const object = new HttpRecordFields({});
+  const writable = object as unknown as Record<string, unknown>;
+  DETAIL_FIELDS.forEach((spec, i) => {
+    if (values[i] !== undefined && (extra || spec.name in object)) writable[spec.name] = values[i];
   });
+  if (extra) writable.notAField = 'x';
+  return object;
+});
 const trace = fc.option(
   fc.record({
     traceId: fc.oneof(fc.uuid(), hostileString(20)),
     globalTraceId: fc.oneof(fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 32, maxLength: 32 }), hostileString(20)),
     forwardHeader: fc.constant('x-global-trace-id'),
     userId: fc.option(fc.oneof(hostileString(10), fc.constant(JWT)), { nil: undefined }),
+    fields: fc.option(
+      fc.dictionary(fc.constantFrom('tenantId', 'plan', 'password', 'Plan'), fc.oneof(text, fc.integer(), fc.boolean()), { maxKeys: 3 }).map((input) => {
+        const requestFields = new RequestFields();
+        requestFields.set(input);
+        return requestFields;
+      }),
+      { nil: undefined },
+    ),
   }),
   { nil: undefined },
 );
@@ -99,12 +100,13 @@ describe('a draft without metadata or error', () => {
       fc.property(options, draft, trace, (opts, d, t) => {
         const encoder = new RecordEncoder({ label: 'svc', redactor: new Redactor({}), nestedMeta: false, ...opts }) as unknown as Ways;
         const record = d as RecordDraft;
-        const full = encoder.fullLine(record, t, TIMESTAMP);
-        const line = encoder.uncutLine(record, d.message, t, TIMESTAMP);
+        const context = t as TraceContext | undefined;
+        const general = encoder.generalLine(record, context, TIMESTAMP);
+        const line = encoder.uncutLine(record, d.message, d.fields, context, TIMESTAMP);
         total++;
-        if (line === undefined) return;
+        if (typeof line !== 'string') return;
         uncut++;
-        expect(line).toBe(full);
+        expect(line).toBe(general);
       }),
       { numRuns: runs(600) },
     );
@@ -112,10 +114,57 @@ describe('a draft without metadata or error', () => {
     expect(uncut / total).toBeGreaterThan(0.3);
   });
 
-  it('is written the general way when something must be cut, with `truncated`', () => {
-    const encoder = new RecordEncoder({ label: 'svc', redactor: new Redactor({}), nestedMeta: false, maxLineBytes: 1024, maxBodyBytes: 64 }) as unknown as Ways & RecordEncoder;
-    const long = { level: 'info', context: 'HttpResponse', message: 'GET /', fields: { method: 'GET', responseBody: { note: 'x'.repeat(200) } } } as const;
-    expect(encoder.uncutLine(long, long.message, undefined, TIMESTAMP)).toBeUndefined();
-    expect(JSON.parse(encoder.encode(long, undefined)) as Record<string, unknown>).toMatchObject({ truncated: true, responseBody: expect.stringContaining('…[truncated]') as unknown });
+  it('is written the general way when something must be cut, reading and encoding nothing twice', () => {
+    const encoder = new RecordEncoder({ label: 'svc', redactor: new Redactor({}), nestedMeta: false, maxLineBytes: 1024, maxBodyBytes: 64, maxRecordBytes: 600 });
+    let toJsonCalls = 0;
+    let userIdCalls = 0;
+    const trace: TraceContext = {
+      traceId: 't-1',
+      globalTraceId: 'g-1',
+      forwardHeader: 'x-global-trace-id',
+      resolveUserId: () => {
+        userIdCalls++;
+        return 'u-1';
+      },
+    };
+    const record = (responseBody: unknown, userAgent = 'ua'): RecordDraft => {
+      const fields = new HttpRecordFields({ method: 'GET', originalUrl: '/', userAgent });
+      fields.responseBody = responseBody;
+      return { level: 'info', context: 'HttpResponse', message: 'GET /', fields };
+    };
+    const countedBody = (note: string): object => ({
+      toJSON: () => {
+        toJsonCalls++;
+        return { note };
+      },
+    });
+    // A body over maxBodyBytes, and a line over the record budget (a long user agent).
+    for (const draft of [record(countedBody('x'.repeat(200))), record(countedBody('short'), 'u'.repeat(700))]) {
+      toJsonCalls = 0;
+      userIdCalls = 0;
+      const line = JSON.parse(encoder.encode(draft, trace)) as Record<string, unknown>;
+      expect(line.truncated).toBe(true);
+      expect(line.userId).toBe('u-1');
+      expect(toJsonCalls).toBe(1);
+      expect(userIdCalls).toBe(1);
+    }
+  });
+
+  it('reads any other fields object field by field, as before: getters, non-enumerable properties and Proxies included', () => {
+    const encoder = new RecordEncoder({ label: 'svc', redactor: new Redactor({}), nestedMeta: false, maxLineBytes: 1024, maxBodyBytes: 64 });
+    const hidden = { method: 'GET' };
+    Object.defineProperty(hidden, 'statusCode', { value: 500, enumerable: false });
+    const proxy = new Proxy({}, { get: (_t, key) => (key === 'method' ? 'GET' : key === 'statusCode' ? 200 : undefined) });
+    const getters = new (class {
+      get method(): string {
+        return 'POST';
+      }
+    })();
+    const written = [hidden, proxy, getters].map((fields) => JSON.parse(encoder.encode({ level: 'info', context: 'app', message: 'm', fields }, undefined)) as Record<string, unknown>);
+    expect(written.map((r) => [r.method, r.statusCode])).toEqual([
+      ['GET', 500],
+      ['GET', 200],
+      ['POST', undefined],
+    ]);
   });
 });
