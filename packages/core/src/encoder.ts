@@ -153,8 +153,9 @@ export class RecordEncoder {
     // nothing for the line cap; one that the cap or a limit would cut is written again the general
     // way, which keeps what it needs to cut it, from what the first pass read and encoded.
     let firstPass: FirstPass | undefined;
-    if (draft.meta === undefined && draft.error === undefined && typeof draft.message === 'string' && (draft.fields === undefined || draft.fields instanceof HttpRecordFields)) {
-      const line = this.uncutLine(draft, draft.message, draft.fields, trace, timestamp);
+    const fields = draft.fields instanceof HttpRecordFields ? draft.fields : undefined;
+    if (draft.meta === undefined && draft.error === undefined && typeof draft.message === 'string' && (fields !== undefined || draft.fields === undefined)) {
+      const line = this.uncutLine(draft, draft.message, fields, trace, timestamp);
       if (typeof line === 'string') return line;
       firstPass = line;
     }
