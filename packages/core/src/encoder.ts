@@ -101,6 +101,8 @@ export class RecordEncoder {
   private readonly maxLineBytes: number;
   /** Repeating field values up to this long are cached: never longer than a line (`field` would cut them). */
   private readonly repeatingMaxChars: number;
+  /** Characters of a message the base budget keeps. */
+  private readonly messageLimit: number;
   private readonly maxRecordBytes: number;
   private readonly baseBudget: LineCapBudget;
   private readonly nestedMeta: boolean;
@@ -144,6 +146,7 @@ export class RecordEncoder {
     // A value longer than the cap cannot be on the line whole: no value is encoded past it.
     const cap = options.maxLineBytes;
     this.baseBudget = { ranks: [options.maxBodyBytes, options.maxBodyBytes, cap, cap, cap, cap, cap], meta: cap };
+    this.messageLimit = this.baseBudget.ranks[MESSAGE_RANK] ?? NO_LIMIT;
   }
 
   /** One JSON line (ending in `\n`) for the draft, stamped with the trace context. */
@@ -162,7 +165,7 @@ export class RecordEncoder {
     return this.generalLine(draft, trace, timestamp, firstPass);
   }
 
-  /** The general way: any draft, and whatever the line cap has to cut. */
+  /** The general way: every draft, and whatever the line cap has to cut. */
   private generalLine(draft: RecordDraft, trace: TraceContext | undefined, timestamp: string, firstPass?: FirstPass): string {
     const prepared = prepareDraft(draft, this.values, this.maxLineBytes);
     const encoded = this.build(draft, prepared, trace, timestamp, firstPass);
@@ -178,7 +181,7 @@ export class RecordEncoder {
   private uncutLine(draft: RecordDraft, message: string, fields: HttpRecordFields | undefined, trace: TraceContext | undefined, timestamp: string): string | FirstPass {
     const ids = this.idFields(trace, draft.context);
     let bodies: (EncodedValue | undefined)[] | undefined;
-    if (message.length > (this.baseBudget.ranks[MESSAGE_RANK] ?? NO_LIMIT)) return { ids, bodies };
+    if (message.length > this.messageLimit) return { ids, bodies };
     let body = this.opening(draft, timestamp) + JSON.stringify(this.redactor.redactString(message)) + ids;
     if (fields !== undefined) {
       // Data properties in the contract's order (the class declares them so): read once, in one pass.
@@ -216,8 +219,8 @@ export class RecordEncoder {
    * `repeatingField` write it when nothing is cut; `undefined` when a limit would cut it.
    */
   private uncutField(index: number, spec: FieldSpec, value: unknown): string | undefined {
-    const cache = this.repeating[index];
-    if (cache !== undefined && typeof value === 'string' && value.length <= this.repeatingMaxChars) return this.repeatingText(spec, index, cache, value).json;
+    const cache = this.repeatingCache(index, value);
+    if (cache !== undefined) return this.repeatingText(spec, index, cache, value as string).json;
     const head = DETAIL_HEADS[index] as string;
     switch (spec.type) {
       case 'integer':
@@ -237,6 +240,12 @@ export class RecordEncoder {
         return text.length > this.limitOf(spec) ? undefined : head + JSON.stringify(this.redactor.redactString(text));
       }
     }
+  }
+
+  /** The value cache of a repeating field, when this value is kept there (a string short enough). */
+  private repeatingCache(index: number, value: unknown): Map<string, EncodedText> | undefined {
+    const cache = this.repeating[index];
+    return cache !== undefined && typeof value === 'string' && value.length <= this.repeatingMaxChars ? cache : undefined;
   }
 
   /** The characters a detail field keeps under the base budget. */
@@ -264,7 +273,6 @@ export class RecordEncoder {
   }
 
   private build(draft: RecordDraft, prepared: PreparedDraft, trace: TraceContext | undefined, timestamp: string, firstPass?: FirstPass): EncodedLine {
-    const budget = this.baseBudget;
     const line: EncodedLine = {
       body: this.opening(draft, timestamp),
       cuts: undefined,
@@ -276,7 +284,7 @@ export class RecordEncoder {
       message: '',
       originalUrl: undefined,
     };
-    this.text(line, prepared.message, budget.ranks[MESSAGE_RANK] ?? NO_LIMIT, MESSAGE_RANK, 'message');
+    this.text(line, prepared.message, this.messageLimit, MESSAGE_RANK, 'message');
     line.body += firstPass?.ids ?? this.idFields(trace, draft.context);
     const fields = prepared.fields;
     if (fields) {
@@ -284,9 +292,9 @@ export class RecordEncoder {
         const spec = DETAIL_FIELDS[index] as (typeof DETAIL_FIELDS)[number];
         const value = fields[spec.name];
         if (value === undefined) continue;
-        const cache = this.repeating[index];
-        if (cache !== undefined && typeof value === 'string' && value.length <= this.repeatingMaxChars) this.repeatingField(line, spec, index, cache, value);
-        else this.field(line, spec, DETAIL_HEADS[index] as string, value, budget, firstPass?.bodies?.[index]);
+        const cache = this.repeatingCache(index, value);
+        if (cache !== undefined) this.repeatingField(line, spec, index, cache, value as string);
+        else this.field(line, spec, DETAIL_HEADS[index] as string, value, firstPass?.bodies?.[index]);
       }
     }
     // The app's request fields (setFields): after the library fields, before the record's own metadata.
@@ -298,7 +306,7 @@ export class RecordEncoder {
       if (encoded.truncated) line.truncated = true;
       if (encoded.lowerNames.length > 0) fieldNames = encoded.lowerNames;
     }
-    if (prepared.meta) this.meta(line, prepared.meta, prepared.skipMetaKey, budget.meta, fieldNames);
+    if (prepared.meta) this.meta(line, prepared.meta, prepared.skipMetaKey, this.baseBudget.meta, fieldNames);
     return line;
   }
 
@@ -416,8 +424,8 @@ export class RecordEncoder {
   }
 
   /** Appends one library field; `head` is its `,"name":`; `encodedBody`: the body as the first pass encoded it. */
-  private field(line: EncodedLine, spec: FieldSpec, head: string, value: unknown, budget: LineCapBudget, encodedBody?: EncodedValue): void {
-    const limit = spec.cut === undefined ? this.maxLineBytes : (budget.ranks[spec.cut] ?? NO_LIMIT);
+  private field(line: EncodedLine, spec: FieldSpec, head: string, value: unknown, encodedBody?: EncodedValue): void {
+    const limit = this.limitOf(spec);
     switch (spec.type) {
       case 'integer':
         if (typeof value === 'number' && Number.isFinite(value)) line.body += head + String(Math.trunc(value));

@@ -151,7 +151,7 @@ export class Exchange implements HttpExchange {
   }
 
   /**
-   * What `console.log(getTraceContext())` shows of the exchange its context links to: its method,
+   * What `util.inspect(getTraceContext())` (a print of the context) shows of its exchange: its method,
    * not some 130 lines of `req` and `res`. Not the URL: this text goes wherever the app prints it,
    * unredacted, and a path can hold a token as well as a query string can (`/reset/<jwt>`); the
    * records have it, redacted.
