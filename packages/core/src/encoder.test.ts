@@ -4,7 +4,9 @@
 import { PassThrough } from 'node:stream';
 import winston from 'winston';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TraceContext } from './context.js';
+import { Exchange } from './exchange.js';
 import { type EncoderOptions, RecordEncoder } from './encoder.js';
 import { JsonText, type RecordDraft } from './record-draft.js';
 import { loglaneFormat } from './winston-format.js';
@@ -52,6 +54,20 @@ describe('trace ids', () => {
     // A spread copies the cache kept on the context too: the copy's own ids still win.
     const copy = { ...ctx, globalTraceId: 'g-copy' };
     expect(ids(enc.encode(draft, copy))).toEqual(['new', 'g-copy']);
+  });
+
+  it("keeps an HTTP context's ids on its exchange, not on the context; a copy of it still writes its own ids", () => {
+    const enc = encoder();
+    const ctx: TraceContext = { traceId: 'h-1', globalTraceId: 'gh', forwardHeader: 'x-global-trace-id' };
+    const exchange = new Exchange({} as IncomingMessage, {} as ServerResponse, ctx, undefined, false);
+    const before = Object.getOwnPropertySymbols(ctx);
+    expect(ids(enc.encode(draft, ctx))).toEqual(['h-1', 'gh']);
+    expect(Object.getOwnPropertySymbols(ctx)).toEqual(before);
+    expect(exchange.encodedIds?.json).toBe(',"traceId":"h-1","globalTraceId":"gh"');
+    // The spread copies the exchange's symbol too: the copy's ids win, and then the original's again.
+    const copy = { ...ctx, globalTraceId: 'g-copy' };
+    expect(ids(enc.encode(draft, copy))).toEqual(['h-1', 'g-copy']);
+    expect(ids(enc.encode(draft, ctx))).toEqual(['h-1', 'gh']);
   });
 
   it('writes the ids of a frozen context, or of a Proxy that refuses new properties, record after record', () => {

@@ -5,6 +5,7 @@
 import { detectOtel, otelIdsJson, otelRegistry } from './otel.js';
 import type { TraceContext } from './context.js';
 import { getTraceContext } from './context.js';
+import { type EncodedIds, exchangeOfContext } from './exchange.js';
 import { isoNow } from './clock.js';
 import { type EncodedLine, type LineCapBudget, NO_LIMIT, escapeSeparators, fitLine, fits, mayCut } from './line-cap.js';
 import { LineNames, isLibraryName } from './meta-names.js';
@@ -595,25 +596,32 @@ export class RecordEncoder {
  * against the context's own, so a context whose ids were replaced is encoded afresh.
  */
 const IDS_JSON = Symbol('loglane.idsJson');
-interface IdsJson {
-  readonly traceId: string;
-  readonly globalTraceId: string;
-  readonly json: string;
-}
 
-function idsJsonOf(trace: TraceContext & { [IDS_JSON]?: IdsJson }): string {
+/**
+ * `,"traceId":…,"globalTraceId":…` of a context, encoded once per context: on the exchange of an
+ * HTTP context (a field of an object that already exists), else in a non-enumerable property of
+ * the context itself (a `defineProperty` costs a runtime call per context, which a request, with
+ * two records, would pay every time). Checked against the ids, so a copy of a context with other
+ * ids (`{ ...context, traceId }`, which also copies the exchange) is never written with the old ones.
+ */
+function idsJsonOf(trace: TraceContext & { [IDS_JSON]?: EncodedIds }): string {
   const { traceId, globalTraceId } = trace;
-  const known = trace[IDS_JSON];
+  const exchange = exchangeOfContext(trace);
+  const known = exchange === undefined ? trace[IDS_JSON] : exchange.encodedIds;
   if (known !== undefined && known.traceId === traceId && known.globalTraceId === globalTraceId) return known.json;
-  const json = `,"traceId":${JSON.stringify(traceId)},"globalTraceId":${JSON.stringify(globalTraceId)}`;
+  const ids: EncodedIds = { traceId, globalTraceId, json: `,"traceId":${JSON.stringify(traceId)},"globalTraceId":${JSON.stringify(globalTraceId)}` };
+  if (exchange !== undefined) {
+    exchange.encodedIds = ids;
+    return ids.json;
+  }
   // Not enumerable: a test comparing `getTraceContext()` with `toEqual`, or `util.inspect`, does not
   // see it. A context the app froze (or a Proxy that refuses it) is encoded on every record instead.
   try {
-    Object.defineProperty(trace, IDS_JSON, { value: { traceId, globalTraceId, json }, writable: true, configurable: true });
+    Object.defineProperty(trace, IDS_JSON, { value: ids, writable: true, configurable: true });
   } catch {
     // nothing to keep
   }
-  return json;
+  return ids.json;
 }
 
 function resolveUserId(trace: TraceContext): string | undefined {

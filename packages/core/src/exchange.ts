@@ -31,6 +31,13 @@ export interface HttpView {
   ip?(): string | undefined;
 }
 
+/** A context's trace ids and the JSON members its records write for them (`,"traceId":…,"globalTraceId":…`). */
+export interface EncodedIds {
+  readonly traceId: string;
+  readonly globalTraceId: string;
+  readonly json: string;
+}
+
 /** What an adapter may ask about a request's HttpResponse (see `HttpLogging.exchangeState`). */
 export interface HttpExchangeState {
   /** The HttpResponse has been written, or the request ended without one (an ignored health check). */
@@ -126,6 +133,8 @@ export class Exchange implements HttpExchange {
   onRequestEnd: ((exchange: Exchange) => void) | undefined;
   /** The request's and response's own functions, where they are replaced on each (not on a prototype). */
   own: OwnFunctions | undefined;
+  /** The context's trace ids as its records write them (the encoder's, worked out on the first record). */
+  encodedIds: EncodedIds | undefined;
 
   constructor(
     readonly req: IncomingMessage,

@@ -200,6 +200,16 @@ function followRequest(http: HttpLogging, req: Tracked, res: ServerResponse): vo
   if (current !== undefined) req.route = current;
 }
 
+/**
+ * Express's `req.ip`. With `trust proxy` at its default (`false`, on the app or the parent it
+ * inherits from) that is the socket peer, which is read directly: `req.ip` would parse
+ * `X-Forwarded-For` into a list of addresses only to return the last one (about 0.4 µs a request).
+ */
+function expressIp(req: Tracked): string | undefined {
+  if (req.app?.get?.('trust proxy') === false) return req.socket?.remoteAddress;
+  return req.ip;
+}
+
 /** Core's view of one Express request. */
 class ExpressView implements HttpView {
   private ipCache: string | undefined;
@@ -241,7 +251,7 @@ class ExpressView implements HttpView {
       this.ipKnown = true;
       try {
         // Express's `req.ip` follows the app's `trust proxy`; the `trustProxy` option replaces it.
-        this.ipCache = this.trustProxy === undefined ? this.req.ip : clientIp(this.req, this.trustProxy);
+        this.ipCache = this.trustProxy === undefined ? expressIp(this.req) : clientIp(this.req, this.trustProxy);
       } catch {
         this.ipCache = undefined;
       }

@@ -188,6 +188,29 @@ describe.each(flavours)('userId and ip ($name)', ({ express }) => {
     expect(c?.ip).toBe('203.0.113.9');
   });
 
+  it('ip is req.ip under every trust proxy form: inherited by a sub-app, a function, a subnet name, set after mounting', async () => {
+    const cases: [string, (parent: ReturnType<typeof express>, sub: ReturnType<typeof express>) => void, string][] = [
+      ['inherited from the parent', (parent) => parent.set('trust proxy', 1), '10.0.0.2'],
+      ['a function', (_parent, sub) => sub.set('trust proxy', (_addr: string, i: number) => i < 2), '203.0.113.9'],
+      ['loopback', (_parent, sub) => sub.set('trust proxy', 'loopback'), '10.0.0.2'],
+      ['false on the sub-app, true on the parent', (parent, sub) => (parent.set('trust proxy', true), sub.set('trust proxy', false)), '127.0.0.1'],
+      ['the default', () => undefined, '127.0.0.1'],
+    ];
+    for (const [name, configure, expected] of cases) {
+      const ll = setup();
+      const sub = express();
+      sub.use(ll.middleware);
+      sub.get('/ip', (req, res) => void res.send(req.ip));
+      const parent = express();
+      parent.use('/sub', sub);
+      configure(parent, sub); // after mounting: the sub-app reads its settings through the parent's
+      const res = await request(parent).get('/sub/ip').set('x-forwarded-for', '203.0.113.9, 10.0.0.2').expect(200);
+      const [record] = ofContext(await settled(ll), 'HttpResponse');
+      expect(res.text, name).toMatch(new RegExp(`^(::ffff:)?${expected.replace(/\./g, '\\.')}$`));
+      expect(record?.ip, name).toBe(res.text);
+    }
+  });
+
   it('mounting the middleware twice (app and sub-app) still writes one pair of records', async () => {
     const ll = setup();
     const sub = express();
