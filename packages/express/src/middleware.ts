@@ -212,9 +212,6 @@ function expressIp(req: Tracked): string | undefined {
 
 /** Core's view of one Express request. */
 class ExpressView implements HttpView {
-  private ipCache: string | undefined;
-  private ipKnown = false;
-
   constructor(
     private readonly req: Tracked,
     private readonly trustProxy: boolean | number | undefined,
@@ -246,17 +243,9 @@ class ExpressView implements HttpView {
   }
 
   ip(): string | undefined {
-    // Read once: after a client abort the socket is gone and `req.ip` has nothing left to read.
-    if (!this.ipKnown) {
-      this.ipKnown = true;
-      try {
-        // Express's `req.ip` follows the app's `trust proxy`; the `trustProxy` option replaces it.
-        this.ipCache = this.trustProxy === undefined ? expressIp(this.req) : clientIp(this.req, this.trustProxy);
-      } catch {
-        this.ipCache = undefined;
-      }
-    }
-    return this.ipCache;
+    // Asked once per request (core keeps the fields both records share); a throw is core's to catch.
+    // Express's `req.ip` follows the app's `trust proxy`; the `trustProxy` option replaces it.
+    return this.trustProxy === undefined ? expressIp(this.req) : clientIp(this.req, this.trustProxy);
   }
 }
 
