@@ -34,6 +34,21 @@ describe.each(PLATFORMS)('HTTP records, Nest on %s', (platform) => {
     t = undefined;
   });
 
+  it("ip is the platform's client address: Express's by its trust proxy setting, a spoofed X-Forwarded-For ignored by default", async () => {
+    const spoofed = '203.0.113.9, 10.0.0.2';
+    const plain = await app();
+    await request(plain.server).get('/users/17').set('authorization', 'Bearer good').set('x-forwarded-for', spoofed).expect(200);
+    const { req: first } = await onlyExchange(plain);
+    expect(first.ip).toMatch(/^(::ffff:)?127\.0\.0\.1$/);
+    await plain.close();
+    t = undefined;
+    if (platform !== 'express') return;
+    const trusting = await app({ setup: (nest) => (nest.getHttpAdapter().getInstance() as { set(name: string, value: unknown): void }).set('trust proxy', 1) });
+    await request(trusting.server).get('/users/17').set('authorization', 'Bearer good').set('x-forwarded-for', spoofed).expect(200);
+    const { req: second } = await onlyExchange(trusting);
+    expect(second.ip).toBe('10.0.0.2');
+  });
+
   it('writes HttpRequest and HttpResponse with every field', async () => {
     const { server, sink } = await app();
     const res = await request(server)

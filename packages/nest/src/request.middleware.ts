@@ -4,7 +4,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Inject, Injectable, type NestMiddleware } from '@nestjs/common';
-import { type HttpLogging, type HttpView, hookExpressJson } from '@loglane/core';
+import { type HttpLogging, type HttpView, expressIp, hookExpressJson } from '@loglane/core';
 import { LOGLANE_RUNTIME, type LoglaneRuntime } from './options.js';
 
 /** Mounted for every route by `LoglaneModule`; mount it yourself only without the module. */
@@ -89,7 +89,7 @@ class NestView implements HttpView {
   // Express's own `req.ip` follows its 'trust proxy' setting; Fastify's raw request has none, so
   // core's `trustProxy` option decides there.
   ip(): string | undefined {
-    return typeof this.req.ip === 'string' ? this.req.ip : undefined;
+    return expressIp(this.req);
   }
 
   requestBody(): unknown {
