@@ -26,22 +26,3 @@ export function clientIp(req: IncomingMessage, trustProxy: boolean | number): st
   const chain = peer === undefined ? hops : [...hops, peer];
   return chain[Math.max(0, chain.length - 1 - trustProxy)] ?? peer;
 }
-
-/** What `expressIp` reads of an Express request: its app's settings and Express's own `req.ip`. */
-interface ExpressIpRequest extends IncomingMessage {
-  readonly app?: { get?(setting: string): unknown };
-  readonly ip?: unknown;
-}
-
-/**
- * Express's `req.ip`, for the adapters whose requests are Express's (@loglane/express, @loglane/nest
- * on platform-express); `undefined` for a request that has none (Fastify's raw request). With
- * `trust proxy` at its default (`false`, on the request's app or the parent it inherits from) that
- * is the socket peer, read directly: `req.ip` parses `X-Forwarded-For` into a list of addresses
- * only to return the last one (about 0.4 µs a request).
- */
-export function expressIp(request: IncomingMessage): string | undefined {
-  const req = request as ExpressIpRequest;
-  if (req.app?.get?.('trust proxy') === false) return req.socket?.remoteAddress;
-  return typeof req.ip === 'string' ? req.ip : undefined;
-}

@@ -589,20 +589,17 @@ export class RecordEncoder {
   }
 }
 
-/**
- * The id fields of a trace context as written, kept on the context itself: the records of one
- * request encode them once, also when other requests' records come between them (many requests in
- * one turn: their HttpRequest records first, then their HttpResponse records). The ids are checked
- * against the context's own, so a context whose ids were replaced is encoded afresh.
- */
+/** Where a context without an exchange (a job's, a message's) keeps its encoded ids (see `idsJsonOf`). */
 const IDS_JSON = Symbol('loglane.idsJson');
 
 /**
- * `,"traceId":…,"globalTraceId":…` of a context, encoded once per context: on the exchange of an
- * HTTP context (a field of an object that already exists), else in a non-enumerable property of
- * the context itself (a `defineProperty` costs a runtime call per context, which a request, with
- * two records, would pay every time). Checked against the ids, so a copy of a context with other
- * ids (`{ ...context, traceId }`, which also copies the exchange) is never written with the old ones.
+ * `,"traceId":…,"globalTraceId":…` of a context, encoded once per context, so that the records of
+ * one request encode them once also when other requests' records come between them (many requests
+ * in one turn: their HttpRequest records first, then their HttpResponse records). Kept on the
+ * exchange of an HTTP context (a field of an object that exists anyway), else in a non-enumerable
+ * property of the context itself (a `defineProperty` is a runtime call, which each request, for its
+ * two records, would pay). Checked against the context's ids, so a context whose ids were replaced,
+ * or a copy with other ids (`{ ...context, traceId }`, which copies the exchange too), is encoded afresh.
  */
 function idsJsonOf(trace: TraceContext & { [IDS_JSON]?: EncodedIds }): string {
   const { traceId, globalTraceId } = trace;

@@ -133,7 +133,7 @@ export class Exchange implements HttpExchange {
   onRequestEnd: ((exchange: Exchange) => void) | undefined;
   /** The request's and response's own functions, where they are replaced on each (not on a prototype). */
   own: OwnFunctions | undefined;
-  /** The context's trace ids as its records write them (the encoder's, worked out on the first record). */
+  /** The trace ids the encoder last wrote for this exchange's context, and their JSON (encoder.ts `idsJsonOf`). */
   encodedIds: EncodedIds | undefined;
 
   constructor(

@@ -65,7 +65,6 @@ export {
 export type { HeaderBag, OutboundClient, RunWithTraceOptions, TraceOptions, Traceparent } from './trace.js';
 export { DEFAULT_IGNORE, HttpLogging, clientIp, createHttpLogging, currentHttpExchange, hasRequestBody, httpExchangeOf } from './http.js';
 export { hookExpressJson } from './express-json.js';
-export { expressIp } from './client-ip.js';
 export type { HttpExchange, HttpExchangeState, HttpLoggingOptions, HttpView, IgnoreRule } from './http.js';
 export { SAMPLED_HEADER, unitHash } from './volume.js';
 export type { BodyPolicy, PathPattern, RecordHold, SamplingOptions, VolumeOptions, VolumeRule } from './volume.js';

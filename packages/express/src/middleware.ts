@@ -9,7 +9,6 @@ import {
   type LoglaneLogger,
   type LoglaneOptions,
   clientIp,
-  expressIp,
   type RequestFieldResolver,
   type ResponseLevelFunction,
   type TraceIdGenerator,
@@ -236,7 +235,7 @@ class ExpressView implements HttpView {
   ip(): string | undefined {
     // Asked once per request (core keeps the fields both records share); a throw is core's to catch.
     // Express's `req.ip` follows the app's `trust proxy`; the `trustProxy` option replaces it.
-    return this.trustProxy === undefined ? expressIp(this.req) : clientIp(this.req, this.trustProxy);
+    return this.trustProxy === undefined ? this.req.ip : clientIp(this.req, this.trustProxy);
   }
 }
 

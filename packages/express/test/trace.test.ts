@@ -195,6 +195,13 @@ describe.each(flavours)('userId and ip ($name)', ({ express }) => {
       ['loopback', (_parent, sub) => sub.set('trust proxy', 'loopback'), '10.0.0.2'],
       ['false on the sub-app, true on the parent', (parent, sub) => (parent.set('trust proxy', true), sub.set('trust proxy', false)), '127.0.0.1'],
       ['the default', () => undefined, '127.0.0.1'],
+      ['a trust proxy fn set directly', (_parent, sub) => sub.set('trust proxy fn', () => true), '203.0.113.9'],
+      [
+        'an ip getter of the app (a CDN header)',
+        (_parent, sub) =>
+          Object.defineProperty(sub.request, 'ip', { configurable: true, get: () => '198.51.100.7' }),
+        '198.51.100.7',
+      ],
     ];
     for (const [name, configure, expected] of cases) {
       const ll = setup();

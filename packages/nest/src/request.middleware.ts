@@ -4,7 +4,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Inject, Injectable, type NestMiddleware } from '@nestjs/common';
-import { type HttpLogging, type HttpView, expressIp, hookExpressJson } from '@loglane/core';
+import { type HttpLogging, type HttpView, hookExpressJson } from '@loglane/core';
 import { LOGLANE_RUNTIME, type LoglaneRuntime } from './options.js';
 
 /** Mounted for every route by `LoglaneModule`; mount it yourself only without the module. */
@@ -48,6 +48,7 @@ function hookExpressPrototypes(http: HttpLogging, req: IncomingMessage, res: Ser
 }
 
 type ExpressLike = {
+  app?: unknown;
   originalUrl?: unknown;
   ip?: unknown;
   body?: unknown;
@@ -86,10 +87,12 @@ class NestView implements HttpView {
     return typeof req.originalUrl === 'string' ? req.originalUrl : req.url;
   }
 
-  // Express's own `req.ip` follows its 'trust proxy' setting; Fastify's raw request has none, so
-  // core's `trustProxy` option decides there.
+  // Express's own `req.ip` follows its 'trust proxy' setting. On Fastify core's `trustProxy` option
+  // decides: the raw request there has an `ip` too (@fastify/middie copies Fastify's own onto it
+  // before any middleware runs), but no `app`.
   ip(): string | undefined {
-    return expressIp(this.req);
+    const { req } = this;
+    return req.app !== undefined && typeof req.ip === 'string' ? req.ip : undefined;
   }
 
   requestBody(): unknown {
