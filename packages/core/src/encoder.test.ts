@@ -6,7 +6,7 @@ import winston from 'winston';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TraceContext } from './context.js';
-import { Exchange } from './exchange.js';
+import { Exchange, HttpTraceContext } from './exchange.js';
 import { type EncoderOptions, RecordEncoder } from './encoder.js';
 import { JsonText, type RecordDraft } from './record-draft.js';
 import { loglaneFormat } from './winston-format.js';
@@ -58,13 +58,13 @@ describe('trace ids', () => {
 
   it("keeps an HTTP context's ids on its exchange, not on the context; a copy of it still writes its own ids", () => {
     const enc = encoder();
-    const ctx: TraceContext = { traceId: 'h-1', globalTraceId: 'gh', forwardHeader: 'x-global-trace-id' };
+    const ctx = new HttpTraceContext('h-1', 'gh', 'x-global-trace-id');
     const exchange = new Exchange({} as IncomingMessage, {} as ServerResponse, ctx, undefined, false);
     const before = Object.getOwnPropertySymbols(ctx);
     expect(ids(enc.encode(draft, ctx))).toEqual(['h-1', 'gh']);
     expect(Object.getOwnPropertySymbols(ctx)).toEqual(before);
     expect(exchange.encodedIds?.json).toBe(',"traceId":"h-1","globalTraceId":"gh"');
-    // The spread copies the exchange's symbol too: the copy's ids win, and then the original's again.
+    // A copy (no exchange: a spread does not copy private fields) writes its own ids, the original its own.
     const copy = { ...ctx, globalTraceId: 'g-copy' };
     expect(ids(enc.encode(draft, copy))).toEqual(['h-1', 'g-copy']);
     expect(ids(enc.encode(draft, ctx))).toEqual(['h-1', 'gh']);

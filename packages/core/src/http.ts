@@ -170,11 +170,11 @@ export class HttpLogging {
       return;
     }
     const context = this.requestIds.isDefault ? this.trace.contextFor(req.headers) : this.trace.contextFor(req.headers, this.requestIds.traceIdFor(req));
-    context.resolveUserId = this.userIdOfContext;
     if (this.fieldResolver) this.fieldResolver.apply(context, req);
     const url = safeCall(view, view?.originalUrl) ?? req.url ?? '/';
     const exchange = new Exchange(req, res, context, view, this.ignoreRules.matches(url, safeCall(view, view?.mountPath), req));
     exchange.onResponseEnd = this.onResponseEnd;
+    exchange.userIdOf = this.userIdOfRequest;
     if (this.volume.active) {
       exchange.volume = this.volume.start(req, url, context);
       // A health check is written only when it fails: it has nothing to sample.
@@ -210,12 +210,8 @@ export class HttpLogging {
     next();
   };
 
-  /** `resolveUserId` of every request's context (called as its method): one function per app, not per request. */
-  private readonly userIdOfContext = ((logging: HttpLogging) =>
-    function resolveUserId(this: TraceContext): string | undefined {
-      const exchange = exchangeOfContext(this);
-      return exchange === undefined ? undefined : logging.resolveUserId(exchange.req);
-    })(this);
+  /** The user of a request, for its context's `resolveUserId`: one function per app, not per request. */
+  private readonly userIdOfRequest = (req: IncomingMessage): string | undefined => this.resolveUserId(req);
 
   /**
    * `beforeRecord` of a context whose HttpRequest waits (called as its method): one function per
@@ -350,7 +346,7 @@ export class HttpLogging {
   private logRequest(exchange: Exchange, level?: LogLevel): void {
     if (exchange.requestLogged) return;
     exchange.requestLogged = true;
-    exchange.context.beforeRecord = undefined;
+    if (exchange.context.beforeRecord !== undefined) exchange.context.beforeRecord = undefined;
     const { req } = exchange;
     const fields = this.recordFields(exchange);
     if (this.logRequestHeaders) fields.requestHeaders = req.headers;

@@ -3,6 +3,7 @@
 
 import { randomFillSync } from 'node:crypto';
 import { type TraceContext, getTraceContext, runInContext } from './context.js';
+import { HttpTraceContext } from './exchange.js';
 import { activeSpanIds, detectOtel, fetchInstrumented, httpInstrumented, otelPropagates, propagatorHeaders, requestSpanIds } from './otel.js';
 
 /** Headers as Node gives them (`IncomingHttpHeaders`) or as a queue message carries them. */
@@ -188,14 +189,10 @@ export class TraceResolver {
    * span of a request has already continued the caller's `traceparent`) and `spanId` the span's id.
    * @param traceId the request's `traceId` (see `RequestIds`); a new UUID by default
    */
-  contextFor(headers: HeaderBag | undefined, traceId: string = newTraceId()): TraceContext {
+  contextFor(headers: HeaderBag | undefined, traceId: string = newTraceId()): HttpTraceContext {
     const span = detectOtel() ? requestSpanIds() : undefined;
-    if (span) return { traceId, globalTraceId: span.traceId, forwardHeader: this.forwardHeader, spanId: span.spanId };
-    return {
-      traceId,
-      globalTraceId: (headers && this.incomingGlobalTraceId(headers)) ?? newGlobalTraceId(),
-      forwardHeader: this.forwardHeader,
-    };
+    if (span) return new HttpTraceContext(traceId, span.traceId, this.forwardHeader, span.spanId);
+    return new HttpTraceContext(traceId, (headers && this.incomingGlobalTraceId(headers)) ?? newGlobalTraceId(), this.forwardHeader);
   }
 }
 
