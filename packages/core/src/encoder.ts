@@ -599,7 +599,8 @@ const IDS_JSON = Symbol('loglane.idsJson');
  * exchange of an HTTP context (a field of an object that exists anyway), else in a non-enumerable
  * property of the context itself (a `defineProperty` is a runtime call, which each request, for its
  * two records, would pay). Checked against the context's ids, so a context whose ids were replaced,
- * or a copy with other ids (`{ ...context, traceId }`, which copies the exchange too), is encoded afresh.
+ * or a copy (`{ ...context, traceId }`, which has no exchange: a spread copies no private field), is
+ * encoded afresh.
  */
 function idsJsonOf(trace: TraceContext & { [IDS_JSON]?: EncodedIds }): string {
   const { traceId, globalTraceId } = trace;

@@ -169,7 +169,7 @@ export class HttpLogging {
       next();
       return;
     }
-    const context = this.requestIds.isDefault ? this.trace.contextFor(req.headers) : this.trace.contextFor(req.headers, this.requestIds.traceIdFor(req));
+    const context = this.requestIds.isDefault ? this.trace.requestContext(req.headers) : this.trace.requestContext(req.headers, this.requestIds.traceIdFor(req));
     if (this.fieldResolver) this.fieldResolver.apply(context, req);
     const url = safeCall(view, view?.originalUrl) ?? req.url ?? '/';
     const exchange = new Exchange(req, res, context, view, this.ignoreRules.matches(url, safeCall(view, view?.mountPath), req));

@@ -189,7 +189,16 @@ export class TraceResolver {
    * span of a request has already continued the caller's `traceparent`) and `spanId` the span's id.
    * @param traceId the request's `traceId` (see `RequestIds`); a new UUID by default
    */
-  contextFor(headers: HeaderBag | undefined, traceId: string = newTraceId()): HttpTraceContext {
+  contextFor(headers: HeaderBag | undefined, traceId: string = newTraceId()): TraceContext {
+    return this.requestContext(headers, traceId);
+  }
+
+  /**
+   * `contextFor` as the HTTP core calls it: the context as the class that keeps the request's
+   * exchange with it (in a private field).
+   * @internal
+   */
+  requestContext(headers: HeaderBag | undefined, traceId: string = newTraceId()): HttpTraceContext {
     const span = detectOtel() ? requestSpanIds() : undefined;
     if (span) return new HttpTraceContext(traceId, span.traceId, this.forwardHeader, span.spanId);
     return new HttpTraceContext(traceId, (headers && this.incomingGlobalTraceId(headers)) ?? newGlobalTraceId(), this.forwardHeader);
