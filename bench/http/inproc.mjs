@@ -5,8 +5,8 @@
 //
 //   node bench/http/inproc.mjs [--rounds 60] [--batch 128] [--warmup 4] [--concurrency 1,16]
 //     [--only none,pino-http,loglane] [--loglane DIR] [--base DIR] [--no-nest] [--alloc-windows 150] [--seed N]
-//     [--json] [--doc] [--node /path/to/node] [--processes 1]
-import { spawnSync } from 'node:child_process';
+//     [--json] [--doc] [--node /path/to/node] [--processes 1] [--neighbour]
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, openSync, readFileSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, IncomingMessage, OutgoingMessage, ServerResponse } from 'node:http';
@@ -776,29 +776,55 @@ function assertSameRuns(runs, shares) {
  * (`clusteredBootstrapInterval`), so they take in part of that spread (with few processes, less
  * than all of it: each ratio also gets the lowest and highest one a single process measured).
  * Allocation is weighted by each process's windows without a GC, promotion is the mean of the processes'.
- * @param {{ processes: number, rounds: number, seed?: number, writeDoc: boolean, childArgs: string[] }} options `childArgs`: the
+ *
+ * With `neighbour`, every other process runs while `neighbour.mjs` keeps the other core and the
+ * caches busy, and the two halves are pooled and shown apart (saved nowhere): what a busy machine
+ * does to each variant's cost, each process with and without it minutes apart at most.
+ * @param {{ processes: number, rounds: number, seed?: number, writeDoc: boolean, childArgs: string[], neighbour?: boolean }} options `childArgs`: the
  *   command line options for each process, without rounds, seed and output options
  */
-function runAcrossProcesses({ processes, rounds, seed = Date.now() % 1_000_000, writeDoc, childArgs }) {
+function runAcrossProcesses({ processes, rounds, seed = Date.now() % 1_000_000, writeDoc, childArgs, neighbour = false }) {
   const runs = [];
   const shares = Array.from({ length: processes }, (_, k) => Math.floor(rounds / processes) + (k < rounds % processes ? 1 : 0));
   const dir = mkdtempSync(join(tmpdir(), 'loglane-inproc-'));
+  const neighbourPath = fileURLToPath(new URL('./neighbour.mjs', import.meta.url));
   try {
     for (let k = 0; k < processes; k++) {
       const share = shares[k];
       const out = join(dir, `process-${k}.json`);
-      console.error(`process ${k + 1}/${processes}: ${share} rounds`);
-      // The data goes through a file: a process that ends with process.exit may cut a long stdout short.
-      const argv = [fileURLToPath(import.meta.url), ...childArgs, '--rounds', String(share), '--seed', String(seed + 7919 * k), '--data-file', out];
-      const child = spawnSync(process.execPath, argv, { stdio: ['ignore', 'ignore', 'inherit'] });
-      if (child.status !== 0) throw new Error(`bench: process ${k + 1} of ${processes} exited with ${child.status ?? child.signal}`);
+      const busy = neighbour && k % 2 === 0;
+      console.error(`process ${k + 1}/${processes}: ${share} rounds${busy ? ', with a neighbour' : ''}`);
+      const other = busy ? spawn(process.execPath, [neighbourPath], { stdio: 'ignore' }) : undefined;
+      try {
+        // The data goes through a file: a process that ends with process.exit may cut a long stdout short.
+        const argv = [fileURLToPath(import.meta.url), ...childArgs, '--rounds', String(share), '--seed', String(seed + 7919 * k), '--data-file', out];
+        const child = spawnSync(process.execPath, argv, { stdio: ['ignore', 'ignore', 'inherit'] });
+        if (child.status !== 0) throw new Error(`bench: process ${k + 1} of ${processes} exited with ${child.status ?? child.signal}`);
+      } finally {
+        other?.kill('SIGKILL');
+      }
       runs.push(JSON.parse(readFileSync(out, 'utf8')));
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  const first = runs[0];
   assertSameRuns(runs, shares);
+  if (!neighbour) return report(pooled(runs, { rounds, processes, seed }), { save: true, writeDoc });
+  const halves = [0, 1].map((parity) => runs.filter((_, k) => k % 2 === parity));
+  const [busy, quiet] = halves.map((half) => pooled(half, { rounds: half.reduce((sum, run) => sum + run.rounds, 0), processes: half.length, seed }));
+  const markdown = `## With a neighbour on the other core (bench/http/neighbour.mjs)\n\n${render(busy)}\n\n## Without\n\n${render(quiet)}`;
+  return { data: { busy, quiet }, markdown };
+}
+
+/**
+ * The rounds of several processes' runs as one run: CPU and GC by round, allocation weighted by
+ * each process's windows without a GC, promotion the mean of the processes', every ratio with the
+ * lowest and highest one a single process measured.
+ * @param {any[]} runs the processes' data (their `--data-file`s)
+ * @param {{ rounds: number, processes: number, seed: number }} totals
+ */
+function pooled(runs, { rounds, processes, seed }) {
+  const first = runs[0];
   const clusters = runs.map((run) => run.rounds);
   const variants = first.variants;
   const abPairs = first.base ? ['loglane', 'loglane-no-bodies', 'loglane-ignored'].map((n) => [n, `base:${n}`]) : [];
@@ -831,8 +857,7 @@ function runAcrossProcesses({ processes, rounds, seed = Date.now() % 1_000_000, 
     }
     return { concurrency: point.concurrency, summary, cpu, gc, alloc };
   });
-  const data = { ...first, rounds, processes, clusters, seed, points };
-  return report(data, { save: true, writeDoc });
+  return { ...first, rounds, processes, clusters, seed, points };
 }
 
 const args = parseArgs(process.argv.slice(2));
@@ -851,10 +876,13 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   if (typeof args.processes === 'boolean' || !Number.isInteger(processes) || processes < 1 || processes > totalRounds) {
     throw new Error(`bench: --processes takes a whole number from 1 to the rounds (${totalRounds}); got ${args.processes}`);
   }
+  if (args.neighbour !== undefined && (args.neighbour !== true || processes < 2 || processes % 2 !== 0 || args.doc)) {
+    throw new Error('bench: --neighbour takes no value, needs an even --processes of at least 2 (every other one with the neighbour), and writes no --doc');
+  }
   if (processes > 1) {
     // Every option but these goes to each process as it was given.
     const childArgs = [];
-    const own = new Set(['processes', 'rounds', 'seed', 'json', 'doc']);
+    const own = new Set(['processes', 'rounds', 'seed', 'json', 'doc', 'neighbour']);
     const argv = process.argv.slice(2);
     for (let i = 0; i < argv.length; i++) {
       const name = argv[i].startsWith('--') ? argv[i].slice(2) : undefined;
@@ -871,6 +899,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       seed: args.seed ? Number(args.seed) : undefined,
       writeDoc: Boolean(args.doc),
       childArgs,
+      neighbour: args.neighbour === true,
     });
     console.log(args.json ? JSON.stringify(data, null, 2) : markdown);
     process.exit(0);
