@@ -6,6 +6,7 @@
 //   node bench/http/inproc.mjs [--rounds 60] [--batch 128] [--warmup 4] [--concurrency 1,16]
 //     [--only none,pino-http,loglane] [--loglane DIR] [--base DIR] [--no-nest] [--alloc-windows 150] [--seed N]
 //     [--json] [--doc] [--node /path/to/node] [--processes 1] [--neighbour]
+//   node bench/http/inproc.mjs --merge run1.json run2.json … [--json] [--doc]   (saved runs of one build, pooled)
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, openSync, readFileSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
@@ -617,7 +618,7 @@ function render(data) {
   const parts = [
     `Measured ${data.date} on ${data.machine}.`,
     `Packages: ${data.packages}. loglane from \`${data.loglane}\`${data.base ? `; base build from \`${data.base}\`` : ''}.`,
-    `${data.rounds} rounds${data.processes > 1 ? ` in ${data.processes} processes (${data.clusters.join(', ')} rounds, seeds from ${data.seed})` : ''}; a batch is ${data.batch} requests (alternating GET /users/42 and POST /users with a ${Buffer.byteLength(POST_BODY)}-byte body) ` +
+    `${data.rounds} rounds${data.processes > 1 ? ` in ${data.processes} processes (${data.clusters.join(', ')} rounds, seeds from ${data.seed})` : ''}${data.merged ? `, pooled from ${data.merged.length} runs (${data.merged.join(', ')})` : ''}; a batch is ${data.batch} requests (alternating GET /users/42 and POST /users with a ${Buffer.byteLength(POST_BODY)}-byte body) ` +
       `after ${data.warmup} warm-up rounds, in a random order per round${data.processes > 1 ? '' : ` (seed ${data.seed})`}; ${data.processes > 1 ? 'every variant in each process' : 'one process'}, in-memory connections through node:http. ` +
       '"added" is the mean over rounds of the CPU per request minus that of the no-logging app in the same round; ' +
       `intervals are 95 % bootstrap intervals over ${data.processes > 1 ? 'processes and the rounds within them (with few processes narrower than the spread between them: after "processes", the lowest and highest ratio a single process measured)' : 'rounds'}. Allocation: young-generation bytes per request in windows without a GC. Promoted: old-generation growth per request over 1,024 requests of one variant with no full GC (what outlived its request through the young GCs; the median of three windows; n/a when every window had a full GC)${data.processes > 1 ? '; allocation weighted by each process\'s windows, promotion the mean of the processes' : ''}.`,
@@ -820,12 +821,13 @@ function runAcrossProcesses({ processes, rounds, seed = Date.now() % 1_000_000, 
  * The rounds of several processes' runs as one run: CPU and GC by round, allocation weighted by
  * each process's windows without a GC, promotion the mean of the processes', every ratio with the
  * lowest and highest one a single process measured.
- * @param {any[]} runs the processes' data (their `--data-file`s)
+ * @param {any[]} runs the processes' data (their `--data-file`s), or saved results (`--merge`)
  * @param {{ rounds: number, processes: number, seed: number }} totals
  */
 function pooled(runs, { rounds, processes, seed }) {
   const first = runs[0];
-  const clusters = runs.map((run) => run.rounds);
+  // A run that pooled processes itself (a saved result given to --merge) keeps its processes as clusters.
+  const clusters = runs.flatMap((run) => run.clusters ?? [run.rounds]);
   const variants = first.variants;
   const abPairs = first.base ? ['loglane', 'loglane-no-bodies', 'loglane-ignored'].map((n) => [n, `base:${n}`]) : [];
   const points = first.points.map((point, p) => {
@@ -852,7 +854,7 @@ function pooled(runs, { rounds, processes, seed }) {
     for (const v of variants) {
       const row = summary.rows[v.name];
       if (row.vsReference === undefined) continue;
-      const own = runs.map((run) => run.points[p].summary.rows[v.name].vsReference).filter(Number.isFinite);
+      const own = runs.flatMap((run) => run.points[p].summary.rows[v.name].vsReferenceByProcess ?? [run.points[p].summary.rows[v.name].vsReference]).filter(Number.isFinite);
       if (own.length > 0) row.vsReferenceByProcess = [Math.min(...own), Math.max(...own)];
     }
     return { concurrency: point.concurrency, summary, cpu, gc, alloc };
@@ -868,6 +870,24 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     argv.splice(argv.indexOf('--node'), 2);
     const child = spawnSync(args.node, [fileURLToPath(import.meta.url), ...argv], { stdio: 'inherit' });
     process.exit(child.status ?? 1);
+  }
+  if (args.merge !== undefined) {
+    // Saved results of the same build and variants, measured at different times, pooled into one.
+    const after = process.argv.slice(process.argv.indexOf('--merge') + 1);
+    const next = after.findIndex((arg) => arg.startsWith('--'));
+    const files = next === -1 ? after : after.slice(0, next);
+    if (files.length < 2) throw new Error('bench: --merge takes two or more saved results (the JSON of `--json` or bench/results/inproc-node<major>.json)');
+    const runs = files.map((file) => JSON.parse(readFileSync(file, 'utf8')));
+    assertSameRuns(runs, runs.map((run) => run.rounds));
+    const data = pooled(runs, {
+      rounds: runs.reduce((sum, run) => sum + run.rounds, 0),
+      processes: runs.reduce((sum, run) => sum + (run.processes ?? 1), 0),
+      seed: runs[0].seed,
+    });
+    data.merged = runs.map((run) => run.date);
+    const { markdown } = report(data, { save: false, writeDoc: Boolean(args.doc) });
+    console.log(args.json ? JSON.stringify(data, null, 2) : markdown);
+    process.exit(0);
   }
   const processes = args.processes === undefined ? 1 : Number(args.processes);
   const totalRounds = args.rounds === undefined ? 60 : Number(args.rounds);
