@@ -59,7 +59,8 @@ describe('trace ids', () => {
   it("keeps an HTTP context's ids on its exchange, not on the context; a copy of it still writes its own ids", () => {
     const enc = encoder();
     const ctx = new HttpTraceContext('h-1', 'gh', 'x-global-trace-id');
-    const exchange = new Exchange({} as IncomingMessage, {} as ServerResponse, ctx, undefined, false);
+    const owner = { responseEnded: () => undefined, userIdOf: () => undefined };
+    const exchange = new Exchange({} as IncomingMessage, {} as ServerResponse, ctx, undefined, false, owner);
     const before = Object.getOwnPropertySymbols(ctx);
     expect(ids(enc.encode(draft, ctx))).toEqual(['h-1', 'gh']);
     expect(Object.getOwnPropertySymbols(ctx)).toEqual(before);

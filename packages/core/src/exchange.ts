@@ -39,6 +39,20 @@ export interface EncodedIds {
   readonly json: string;
 }
 
+/**
+ * The HTTP logging of one app, as its exchanges' events reach it: one object per app, which every
+ * exchange of the app refers to (not a copy of each function on every exchange).
+ */
+export interface ExchangeOwner {
+  /**
+   * Writes the HttpResponse; called on the response's `finish` (`finished`: Node has handed the
+   * whole response to the connection), else on its `close`.
+   */
+  responseEnded(exchange: Exchange, finished: boolean): void;
+  /** The app's user of a request (`HttpLoggingOptions.userId`), never throwing. */
+  userIdOf(req: IncomingMessage): string | undefined;
+}
+
 /** What an adapter may ask about a request's HttpResponse (see `HttpLogging.exchangeState`). */
 export interface HttpExchangeState {
   /** The HttpResponse has been written, or the request ended without one (an ignored health check). */
@@ -125,19 +139,12 @@ export class Exchange implements HttpExchange {
   volume: RequestVolume | undefined;
   /** The header that carries the trace id of an ignored request, set only if its head goes out failing. */
   traceIdOnFailure: string | undefined;
-  /**
-   * Writes the HttpResponse; called on the response's `finish` (`finished`: Node has handed the
-   * whole response to the connection), else on its `close`.
-   */
-  onResponseEnd: ((exchange: Exchange, finished: boolean) => void) | undefined;
   /** Called once the request body has been read, while an HttpRequest waits for its parser. */
   onRequestEnd: ((exchange: Exchange) => void) | undefined;
   /** The request's and response's own functions, where they are replaced on each (not on a prototype). */
   own: OwnFunctions | undefined;
   /** The trace ids the encoder last wrote for this exchange's context, and their JSON (encoder.ts `idsJsonOf`). */
   encodedIds: EncodedIds | undefined;
-  /** The app's user of a request (`HttpLoggingOptions.userId`, never throwing): one function per app. */
-  userIdOf: ((req: IncomingMessage) => string | undefined) | undefined;
 
   constructor(
     readonly req: IncomingMessage,
@@ -145,6 +152,7 @@ export class Exchange implements HttpExchange {
     readonly context: HttpTraceContext,
     readonly view: HttpView | undefined,
     readonly ignored: boolean,
+    readonly owner: ExchangeOwner,
   ) {
     (req as WithExchange)[EXCHANGE] = this;
     HttpTraceContext.attach(context, this);
@@ -210,7 +218,7 @@ export class HttpTraceContext implements TraceContext {
 
   resolveUserId(): string | undefined {
     const exchange = this.#exchange;
-    return exchange?.userIdOf === undefined ? undefined : exchange.userIdOf(exchange.req);
+    return exchange === undefined ? undefined : exchange.owner.userIdOf(exchange.req);
   }
 }
 
@@ -295,7 +303,7 @@ function emitResponse(exchange: Exchange, res: ServerResponse, emit: Emit, event
     if (event === 'close' && !res.writableFinished) exchange.clientGone();
     // HttpResponse first, as a listener added when the request arrived would have written it; the
     // record and the listeners in one entry of the context.
-    if (!exchange.responseLogged && exchange.onResponseEnd !== undefined) {
+    if (!exchange.responseLogged) {
       if (storage.getStore() === exchange.context) return endThenEmit(exchange, res, emit, event, args);
       return storage.run(exchange.context, endThenEmit, exchange, res, emit, event, args) as boolean;
     }
@@ -305,7 +313,7 @@ function emitResponse(exchange: Exchange, res: ServerResponse, emit: Emit, event
 
 /** Inside the exchange's context: writes HttpResponse, then runs the `finish` or `close` listeners. */
 function endThenEmit(exchange: Exchange, res: ServerResponse, emit: Emit, event: unknown, args: IArguments): boolean {
-  (exchange.onResponseEnd as (exchange: Exchange, finished: boolean) => void)(exchange, event === 'finish');
+  exchange.owner.responseEnded(exchange, event === 'finish');
   return emit.apply(res, args as unknown as unknown[]);
 }
 

@@ -10,7 +10,7 @@ import { clientIp, headerValue } from './client-ip.js';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { type TraceContext, getTraceContext, runInContext } from './context.js';
 import { sharedTraceStorage } from './process.js';
-import { Exchange, type HttpExchange, type HttpExchangeState, type HttpView, currentExchange, exchangeOf, exchangeOfContext, hookOwnFunctions, hookPrototypes, prototypesHooked } from './exchange.js';
+import { Exchange, type ExchangeOwner, type HttpExchange, type HttpExchangeState, type HttpView, currentExchange, exchangeOf, exchangeOfContext, hookOwnFunctions, hookPrototypes, prototypesHooked } from './exchange.js';
 import { type IgnoreRule, IgnoreRules, pathOfUrl } from './ignore-rules.js';
 import { type LoglaneLogger, createLogger } from './logger.js';
 import { HttpRecordFields } from './record-draft.js';
@@ -172,9 +172,7 @@ export class HttpLogging {
     const context = this.requestIds.isDefault ? this.trace.requestContext(req.headers) : this.trace.requestContext(req.headers, this.requestIds.traceIdFor(req));
     if (this.fieldResolver) this.fieldResolver.apply(context, req);
     const url = safeCall(view, view?.originalUrl) ?? req.url ?? '/';
-    const exchange = new Exchange(req, res, context, view, this.ignoreRules.matches(url, safeCall(view, view?.mountPath), req));
-    exchange.onResponseEnd = this.onResponseEnd;
-    exchange.userIdOf = this.userIdOfRequest;
+    const exchange = new Exchange(req, res, context, view, this.ignoreRules.matches(url, safeCall(view, view?.mountPath), req), this.owner);
     if (this.volume.active) {
       exchange.volume = this.volume.start(req, url, context);
       // A health check is written only when it fails: it has nothing to sample.
@@ -210,8 +208,11 @@ export class HttpLogging {
     next();
   };
 
-  /** The user of a request, for its context's `resolveUserId`: one function per app, not per request. */
-  private readonly userIdOfRequest = (req: IncomingMessage): string | undefined => this.resolveUserId(req);
+  /** What this app's exchanges call: their HttpResponse when the response ends, their user. */
+  private readonly owner: ExchangeOwner = {
+    responseEnded: (exchange, finished) => this.finish(exchange, finished),
+    userIdOf: (req) => this.resolveUserId(req),
+  };
 
   /**
    * `beforeRecord` of a context whose HttpRequest waits (called as its method): one function per
@@ -224,8 +225,6 @@ export class HttpLogging {
       if (exchange !== undefined) logging.logRequest(exchange);
     })(this);
 
-  /** Writes the HttpResponse of an exchange (its response emitted `finish`, or `close` first). */
-  private readonly onResponseEnd = (exchange: Exchange, finished: boolean): void => this.finish(exchange, finished);
 
   /**
    * Follows every request and response that inherits from these prototypes by replacing `emit`
