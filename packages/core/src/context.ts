@@ -41,6 +41,20 @@ export interface TraceContext {
   sampling?: RecordHold;
 }
 
+/**
+ * The user of a context: its `userId`, else what its `resolveUserId` answers now (a request's user,
+ * by the app's `userId` option, once auth has run). Never throws.
+ */
+export function userIdOf(context: TraceContext): string | undefined {
+  if (context.userId !== undefined) return context.userId;
+  if (context.resolveUserId === undefined) return undefined;
+  try {
+    return context.resolveUserId();
+  } catch {
+    return undefined;
+  }
+}
+
 // One storage per process even when both the CommonJS and the ESM build of @loglane/core are
 // loaded (the dual-package hazard): otherwise a Nest app importing one build and a helper
 // requiring the other would each see no context. process.ts keeps it with the other process-wide state.

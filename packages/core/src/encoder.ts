@@ -4,7 +4,7 @@
 
 import { detectOtel, otelIdsJson, otelRegistry } from './otel.js';
 import type { TraceContext } from './context.js';
-import { getTraceContext } from './context.js';
+import { getTraceContext, userIdOf } from './context.js';
 import { type EncodedIds, exchangeOfContext } from './exchange.js';
 import { isoNow } from './clock.js';
 import { type EncodedLine, type LineCapBudget, NO_LIMIT, escapeSeparators, fitLine, fits, mayCut } from './line-cap.js';
@@ -267,7 +267,7 @@ export class RecordEncoder {
     if (otelIds !== undefined) json += otelIds;
     if (trace) {
       if (otelIds === undefined) json += idsJsonOf(trace);
-      const userId = trace.userId ?? resolveUserId(trace);
+      const userId = userIdOf(trace);
       if (userId !== undefined) json += `,"userId":${JSON.stringify(userId)}`;
     }
     return json;
@@ -622,11 +622,3 @@ function idsJsonOf(trace: TraceContext & { [IDS_JSON]?: EncodedIds }): string {
   return ids.json;
 }
 
-function resolveUserId(trace: TraceContext): string | undefined {
-  if (!trace.resolveUserId) return undefined;
-  try {
-    return trace.resolveUserId();
-  } catch {
-    return undefined;
-  }
-}

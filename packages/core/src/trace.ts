@@ -2,7 +2,7 @@
 // headers that carry them to the next service. W3C Trace Context: https://www.w3.org/TR/trace-context/
 
 import { randomFillSync } from 'node:crypto';
-import { type TraceContext, getTraceContext, runInContext } from './context.js';
+import { type TraceContext, getTraceContext, runInContext, userIdOf } from './context.js';
 import { HttpTraceContext } from './exchange.js';
 import { activeSpanIds, detectOtel, fetchInstrumented, httpInstrumented, otelPropagates, propagatorHeaders, requestSpanIds } from './otel.js';
 
@@ -286,7 +286,8 @@ export interface RunWithTraceOptions extends TraceOptions {
   inherit?: boolean;
   /**
    * The user the work runs for (a number is written as a string).
-   * @default the surrounding context's userId, when `inherit` is on
+   * @default the surrounding context's user, when `inherit` is on: its `userId`, or a request's user
+   *   as the app's `userId` option finds it when the work starts (after auth has run)
    */
   userId?: string | number;
   /**
@@ -317,8 +318,10 @@ export function runWithTraceContext<T>(fn: () => T, options: RunWithTraceOptions
   const context: TraceContext = span
     ? { traceId: newTraceId(), globalTraceId, forwardHeader, spanId: span.spanId }
     : { traceId: newTraceId(), globalTraceId, forwardHeader };
-  if (options.userId !== undefined) context.userId = String(options.userId);
-  else if (outer?.userId !== undefined) context.userId = outer.userId;
+  // A request's user is known once auth has run, and found when a record is written: the work
+  // takes the user the request has now.
+  const userId = options.userId !== undefined ? String(options.userId) : outer && userIdOf(outer);
+  if (userId !== undefined) context.userId = userId;
   // Work started by a request that may be sampled out goes with it (volume.ts): kept or dropped together.
   if (outer?.sampling !== undefined) context.sampling = outer.sampling;
   // The work starts with a copy of the caller's request fields: what it sets stays its own.

@@ -3,7 +3,7 @@
 
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
-import { outboundTraceHeaders, withTraceHeaders } from '@loglane/express';
+import { outboundTraceHeaders, runWithTraceContext, withTraceHeaders } from '@loglane/express';
 import { type Rec, type Running, flavours, listen, ofContext, settled, setup } from './helpers';
 
 let running: Running[] = [];
@@ -129,6 +129,29 @@ describe.each(flavours)('userId and ip ($name)', ({ express }) => {
       ['HttpResponse', undefined],
     ]);
     expect(records.every((r) => !('userId' in r) || typeof r.userId === 'string')).toBe(true);
+  });
+
+  it('work started with runWithTraceContext after auth ran carries the request’s userId', async () => {
+    const ll = setup();
+    const app = express();
+    app.use(ll.middleware);
+    app.use((req, _res, next) => {
+      (req as { user?: unknown }).user = { id: 42 };
+      next();
+    });
+    app.get('/jobs', (_req, res) => {
+      runWithTraceContext(() => ll.logger.child('Job').info('job started'));
+      runWithTraceContext(() => ll.logger.child('Job').info('job as someone else'), { userId: 'svc' });
+      res.send('queued');
+    });
+    await request(app).get('/jobs').expect(200);
+    const records = await settled(ll);
+    const jobs = ofContext(records, 'Job');
+    expect(jobs.map((r) => r.userId)).toEqual(['42', 'svc']);
+    const [response] = ofContext(records, 'HttpResponse');
+    expect(response?.userId).toBe('42');
+    expect(jobs[0]?.globalTraceId).toBe(response?.globalTraceId);
+    expect(jobs[0]?.traceId).not.toBe(response?.traceId);
   });
 
   it('the default resolver reads req.user.id, .sub or .userId; a throwing resolver leaves userId out', async () => {
