@@ -133,6 +133,15 @@ describe('canonicalTraceId', () => {
     // Fixed: the dashes and the version digit; the variant digit takes 4 values, every other digit all 16.
     expect(seen.map((s) => s.size)).toEqual(Array.from({ length: 36 }, (_, c) => ([8, 13, 18, 23, 14].includes(c) ? 1 : c === 19 ? 4 : 16)));
   });
+
+  it('writes each digit of an id from its own half-byte: no two digit positions repeat each other', () => {
+    for (const make of [newGlobalTraceId, () => newTraceId().replaceAll('-', '')]) {
+      const ids = Array.from({ length: 400 }, make);
+      for (let a = 0; a < 32; a++) {
+        for (let b = a + 1; b < 32; b++) expect(ids.every((id) => id[a] === id[b]), `digits ${a} and ${b}`).toBe(false);
+      }
+    }
+  });
 });
 
 describe('TraceResolver: header precedence', () => {

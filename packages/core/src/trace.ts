@@ -95,55 +95,73 @@ export function canonicalTraceId(value: unknown): string | undefined {
   return TOKEN.test(trimmed) ? trimmed : undefined;
 }
 
-/** Random bytes for `newGlobalTraceId`, refilled from the CSPRNG 256 ids at a time. */
+/** Random bytes for the ids, refilled from the CSPRNG 256 ids at a time. */
 const ID_BYTES = 16;
 const idPool = Buffer.allocUnsafe(ID_BYTES * 256);
 let idPoolOffset = idPool.length;
 
+/** Where the next id's 16 bytes start in `idPool` (refilled when used up). */
+function takeIdBytes(): number {
+  if (idPoolOffset === idPool.length) {
+    randomFillSync(idPool);
+    idPoolOffset = 0;
+  }
+  const at = idPoolOffset;
+  idPoolOffset += ID_BYTES;
+  return at;
+}
+
+/** Character codes of the lower-case hex digits. */
+const HEX_CODES: readonly number[] = Array.from('0123456789abcdef', (digit) => digit.charCodeAt(0));
+const DASH = 0x2d;
+/** The hex digit of a byte's high and low half, as a character code (a pool byte is always a number). */
+const high = (byte: number | undefined): number => HEX_CODES[(byte as number) >> 4] as number;
+const low = (byte: number | undefined): number => HEX_CODES[(byte as number) & 0x0f] as number;
+
+// Both ids are made with one `String.fromCharCode` of their digits' codes: a builtin that makes the
+// string and nothing else. `Buffer#toString` is a call into C++ per id, which cost as much again in
+// a loop and, at 16 requests per turn in the HTTP benchmark, far more (see docs/performance.md).
+
 /**
  * A new global trace id: 32 lower-case hex digits of CSPRNG bytes (a valid W3C trace id, never all
  * zeros). The bytes come from a pool refilled with `crypto.randomFillSync` (as `crypto.randomUUID`
- * batches its own): hex of a pool slice costs about a third of `randomUUID().replace(/-/g, '')`.
+ * batches its own).
  */
 export function newGlobalTraceId(): string {
+  const p = idPool;
   for (;;) {
-    if (idPoolOffset === idPool.length) {
-      randomFillSync(idPool);
-      idPoolOffset = 0;
-    }
-    const id = idPool.toString('hex', idPoolOffset, idPoolOffset + ID_BYTES);
-    idPoolOffset += ID_BYTES;
+    const o = takeIdBytes();
+    // prettier-ignore
+    const id = String.fromCharCode(
+      high(p[o]), low(p[o]), high(p[o + 1]), low(p[o + 1]), high(p[o + 2]), low(p[o + 2]), high(p[o + 3]), low(p[o + 3]),
+      high(p[o + 4]), low(p[o + 4]), high(p[o + 5]), low(p[o + 5]), high(p[o + 6]), low(p[o + 6]), high(p[o + 7]), low(p[o + 7]),
+      high(p[o + 8]), low(p[o + 8]), high(p[o + 9]), low(p[o + 9]), high(p[o + 10]), low(p[o + 10]), high(p[o + 11]), low(p[o + 11]),
+      high(p[o + 12]), low(p[o + 12]), high(p[o + 13]), low(p[o + 13]), high(p[o + 14]), low(p[o + 14]), high(p[o + 15]), low(p[o + 15]),
+    );
     // All zeros is invalid in W3C Trace Context (a chance of 2^-128, but never write one).
     if (id !== ZERO32) return id;
   }
 }
 
-/** Lower-case hex digits as character codes, for writing a UUID into `uuidText`. */
-const HEX_CODES = Buffer.from('0123456789abcdef', 'latin1');
-/** Where `newTraceId` writes its 36 characters before reading them back as one string. */
-const uuidText = Buffer.alloc(36, '-');
-
 /**
  * A new per-hop trace id: a UUID v4 (RFC 9562: version 4, variant 10) of 16 bytes from the same
- * CSPRNG pool as `newGlobalTraceId`. Written into a scratch buffer and read back as one string: a
- * call allocates that string only (`crypto.randomUUID()` allocates about 0.7 KB per call).
+ * CSPRNG pool as `newGlobalTraceId`. A call allocates the string only (`crypto.randomUUID()`
+ * allocates about 0.7 KB per call).
  */
 export function newTraceId(): string {
-  if (idPoolOffset === idPool.length) {
-    randomFillSync(idPool);
-    idPoolOffset = 0;
-  }
-  let at = 0;
-  for (let i = 0; i < ID_BYTES; i++) {
-    let byte = idPool[idPoolOffset + i] ?? 0;
-    if (i === 6) byte = (byte & 0x0f) | 0x40;
-    else if (i === 8) byte = (byte & 0x3f) | 0x80;
-    if (i === 4 || i === 6 || i === 8 || i === 10) at++; // the '-' already there
-    uuidText[at++] = HEX_CODES[byte >> 4] ?? 0;
-    uuidText[at++] = HEX_CODES[byte & 0x0f] ?? 0;
-  }
-  idPoolOffset += ID_BYTES;
-  return uuidText.toString('latin1', 0, 36);
+  const p = idPool;
+  const o = takeIdBytes();
+  const version = ((p[o + 6] as number) & 0x0f) | 0x40;
+  const variant = ((p[o + 8] as number) & 0x3f) | 0x80;
+  // prettier-ignore
+  return String.fromCharCode(
+    high(p[o]), low(p[o]), high(p[o + 1]), low(p[o + 1]), high(p[o + 2]), low(p[o + 2]), high(p[o + 3]), low(p[o + 3]), DASH,
+    high(p[o + 4]), low(p[o + 4]), high(p[o + 5]), low(p[o + 5]), DASH,
+    high(version), low(version), high(p[o + 7]), low(p[o + 7]), DASH,
+    high(variant), low(variant), high(p[o + 9]), low(p[o + 9]), DASH,
+    high(p[o + 10]), low(p[o + 10]), high(p[o + 11]), low(p[o + 11]), high(p[o + 12]), low(p[o + 12]),
+    high(p[o + 13]), low(p[o + 13]), high(p[o + 14]), low(p[o + 14]), high(p[o + 15]), low(p[o + 15]),
+  );
 }
 
 /** The first value of header `name` (lower-case) in a bag whose names are lower-case, as node:http's are. */
