@@ -18,7 +18,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { getHeapSpaceStatistics } from 'node:v8';
 import { createRequire } from 'node:module';
-import { expressApp, nestApp } from './apps.mjs';
+import { NESTJS_PINO, expressApp, nestApp } from './apps.mjs';
 import { MemoryConnection, requestBytes } from './memory-socket.mjs';
 import { plainLogger } from './plain-logger.mjs';
 import { HEADERS, POST_BODY, REQUESTS } from './requests.mjs';
@@ -86,8 +86,6 @@ function buildFingerprint(packages) {
 
 /** Storages the variants made; disabled between batches (see `disableStorages`). */
 const storages = new Set();
-/** nestjs-pino 5 needs Node 22; on older Nodes the bench uses 4 (both are installed, 5 under an alias). */
-const NESTJS_PINO = Number(process.versions.node.split('.')[0]) >= 22 ? 'nestjs-pino-5' : 'nestjs-pino';
 /** nestjs-pino's module-level storage: the very module instance its LoggerModule imports (not exported by 5). */
 async function loadNestjsPinoStorage() {
   const require = createRequire(join(benchDir, 'package.json'));

@@ -23,7 +23,7 @@ import {
   versionsLine,
   writeDocSection,
 } from '../lib/report.mjs';
-import { VARIANTS } from './apps.mjs';
+import { NESTJS_PINO, VARIANTS } from './apps.mjs';
 import { HEADERS, REQUESTS } from './requests.mjs';
 
 const serverPath = fileURLToPath(new URL('./server.mjs', import.meta.url));
@@ -186,7 +186,7 @@ function summarise(names, raw, output) {
 function render({ date, machine, rounds, duration, warmup, connections, summary, output }) {
   const parts = [
     `Measured ${date} on ${machine}.`,
-    `Packages: ${versionsLine(['@loglane/express', '@loglane/nest', 'express', '@nestjs/core', 'pino-http', 'pino', 'nestjs-pino', 'express-winston', 'winston', 'morgan', 'autocannon'])}.`,
+    `Packages: ${versionsLine(['@loglane/express', '@loglane/nest', 'express', '@nestjs/core', 'pino-http', 'pino', NESTJS_PINO, 'express-winston', 'winston', 'morgan', 'autocannon'])}.`,
     `${rounds} rounds × ${duration} s per variant (after a ${warmup} s warm-up), ${connections} connections, ` +
       'alternating GET /users/42 and POST /users; a fresh server process per run; medians. ' +
       '"added CPU" is the server\'s CPU time per request minus that of the no-logging server in the same round (median of the rounds); ' +
