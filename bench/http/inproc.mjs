@@ -3,7 +3,7 @@
 // batch from process.cpuUsage(), the mean over rounds, a bootstrap interval on each ratio, and the
 // heap allocated per request. See docs/performance.md ("In-process HTTP benchmark") for the method.
 //
-//   node bench/http/inproc.mjs [--rounds 60] [--batch 128] [--warmup 4] [--concurrency 1,16]
+//   node bench/http/inproc.mjs [--rounds 60] [--batch 128] [--warmup 4] [--warmup-all 60] [--concurrency 1,16]
 //     [--only none,pino-http,loglane] [--loglane DIR] [--base DIR] [--no-nest] [--alloc-windows 150] [--seed N]
 //     [--json] [--doc] [--node /path/to/node] [--processes 1] [--neighbour]
 //   node bench/http/inproc.mjs --merge run1.json run2.json … [--json] [--doc]   (saved runs of one build, pooled)
@@ -617,7 +617,7 @@ function render(data) {
     `Measured ${data.date} on ${data.machine}.`,
     `Packages: ${data.packages}. loglane from \`${data.loglane}\`${data.base ? `; base build from \`${data.base}\`` : ''}.`,
     `${data.rounds} rounds${data.processes > 1 ? ` in ${data.processes} processes (${data.clusters.join(', ')} rounds, seeds from ${data.seed})` : ''}${data.merged ? `, pooled from ${data.merged.length} runs (${data.merged.join(', ')})` : ''}; a batch is ${data.batch} requests (alternating GET /users/42 and POST /users with a ${Buffer.byteLength(POST_BODY)}-byte body) ` +
-      `after ${data.warmup} warm-up rounds, in a random order per round${data.processes > 1 ? '' : ` (seed ${data.seed})`}; ${data.processes > 1 ? 'every variant in each process' : 'one process'}, in-memory connections through node:http. ` +
+      `after ${data.warmupAll ? `${data.warmupAll} warm-up rounds of every variant at one request per turn and at each point measured, then ` : ''}${data.warmup} warm-up rounds, in a random order per round${data.processes > 1 ? '' : ` (seed ${data.seed})`}; ${data.processes > 1 ? 'every variant in each process' : 'one process'}, in-memory connections through node:http. ` +
       '"added" is the mean over rounds of the CPU per request minus that of the no-logging app in the same round; ' +
       `intervals are 95 % bootstrap intervals over ${data.processes > 1 ? 'processes and the rounds within them (with few processes narrower than the spread between them: after "processes", the lowest and highest ratio a single process measured)' : 'rounds'}. Allocation: young-generation bytes per request in windows without a GC. Promoted: old-generation growth per request over 1,024 requests of one variant with no full GC (what outlived its request through the young GCs; the median of three windows; n/a when every window had a full GC)${data.processes > 1 ? '; allocation weighted by each process\'s windows, promotion the mean of the processes' : ''}.`,
   ];
@@ -667,12 +667,13 @@ function render(data) {
 
 /**
  * Runs the in-process benchmark in this process (this Node version).
- * @param {{ rounds?: number, batch?: number, warmup?: number, concurrency?: number[], only?: string[], loglane?: string, base?: string, nest?: boolean, allocWindows?: number, seed?: number, writeDoc?: boolean, save?: boolean, log?: (text: string) => void }} [options]
+ * @param {{ rounds?: number, batch?: number, warmup?: number, warmupAll?: number, concurrency?: number[], only?: string[], loglane?: string, base?: string, nest?: boolean, allocWindows?: number, seed?: number, writeDoc?: boolean, save?: boolean, log?: (text: string) => void }} [options]
  */
 export async function runInproc({
   rounds = 60,
   batch = 128,
   warmup = 4,
+  warmupAll = 60,
   concurrency = [1, 16],
   only,
   loglane = process.env.LOGLANE_PACKAGES ?? rootDir,
@@ -699,6 +700,14 @@ export async function runInproc({
   for (const variant of variants) servers.push({ variant, server: await variant.build(devNull) });
   assertUnpatched(prototypes, await sharedPrototypes());
   const abPairs = builds[1] ? ['loglane', 'loglane-no-bodies', 'loglane-ignored'].map((n) => [n, `base:${n}`]) : [];
+  // Every variant warmed at one request per turn and at each point measured before anything is:
+  // a point measured first after a few rounds is still being optimised (at 16 per turn after 4
+  // rounds, bare Express cost 38 µs per request against 27 warm, and pino-http 31 against 16, whose
+  // write path runs once per turn there and tiers up last). See docs/performance.md.
+  for (const c of [...new Set([1, ...concurrency])]) {
+    const entries = servers.map(({ variant, server }) => ({ variant, connections: connect(server, c) }));
+    await cpuRounds(entries, { rounds: 0, warmup: warmupAll, batch, concurrency: c, seed, log });
+  }
   const points = [];
   for (const c of concurrency) {
     const entries = servers.map(({ variant, server }) => ({ variant, connections: connect(server, c) }));
@@ -723,6 +732,7 @@ export async function runInproc({
     rounds,
     batch,
     warmup,
+    warmupAll,
     allocWindows,
     seed,
     variants: variants.map(({ name, title, logs, group }) => ({ name, title, logs, group })),
@@ -754,10 +764,12 @@ function assertSameRuns(runs, shares) {
       builds: [run.loglane, run.loglaneFingerprint, run.base, run.baseFingerprint],
       variants: run.variants.map((v) => v.name),
       points: run.points.map((point) => point.concurrency),
+      // Runs warmed differently measured different states of the same code (see `warmupAll`).
+      warmups: [run.batch, run.warmup, run.warmupAll ?? 0],
     });
   const expected = shape(runs[0]);
   runs.forEach((run, k) => {
-    if (shape(run) !== expected) throw new Error(`bench: process ${k + 1} measured something else than process 1 (Node, builds, variants or operating points differ)`);
+    if (shape(run) !== expected) throw new Error(`bench: process ${k + 1} measured something else than process 1 (Node, builds, variants, operating points or warm-up differ)`);
     for (const point of run.points) {
       for (const [name, values] of Object.entries(point.cpu)) {
         if (values.length !== shares[k]) throw new Error(`bench: process ${k + 1} measured ${values.length} rounds of ${name} at c=${point.concurrency}, not ${shares[k]}`);
@@ -926,6 +938,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     rounds: args.rounds ? Number(args.rounds) : undefined,
     batch: args.batch ? Number(args.batch) : undefined,
     warmup: args.warmup ? Number(args.warmup) : undefined,
+    warmupAll: args['warmup-all'] !== undefined ? Number(args['warmup-all']) : undefined,
     concurrency: typeof args.concurrency === 'string' ? args.concurrency.split(',').map(Number) : undefined,
     only: typeof args.only === 'string' ? args.only.split(',') : undefined,
     loglane: typeof args.loglane === 'string' ? args.loglane : undefined,
