@@ -15,14 +15,14 @@ const args = parseArgs(process.argv.slice(2));
 const quick = Boolean(args.quick);
 const started = performance.now();
 await runCore(quick ? { rounds: 1, ms: 200, warmupMs: 100, writeDoc: false } : {});
-const inprocQuick = { rounds: 3, batch: 32, warmup: 1, allocWindows: 10 };
+const inprocQuick = { rounds: 3, batch: 32, warmup: 1, warmupAll: 1, allocWindows: 10 };
 const { markdown } = await runInproc(quick ? { ...inprocQuick, writeDoc: false } : { writeDoc: true });
 console.log(markdown);
 const otherNode = typeof args.node24 === 'string' ? args.node24 : process.env.BENCH_NODE24;
 if (otherNode) {
   const script = fileURLToPath(new URL('./http/inproc.mjs', import.meta.url));
   const flags = quick
-    ? ['--rounds', '3', '--batch', '32', '--warmup', '1', '--alloc-windows', '10']
+    ? ['--rounds', '3', '--batch', '32', '--warmup', '1', '--warmup-all', '1', '--alloc-windows', '10']
     : ['--doc'];
   const child = spawnSync(otherNode, [script, ...flags], { stdio: 'inherit' });
   if (child.status !== 0) throw new Error(`bench: the in-process benchmark under ${otherNode} failed (${child.status})`);

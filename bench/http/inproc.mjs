@@ -704,7 +704,7 @@ export async function runInproc({
   // a point measured first after a few rounds is still being optimised (at 16 per turn after 4
   // rounds, bare Express cost 38 µs per request against 27 warm, and pino-http 31 against 16, whose
   // write path runs once per turn there and tiers up last). See docs/performance.md.
-  for (const c of [...new Set([1, ...concurrency])]) {
+  for (const c of warmupAll > 0 ? [...new Set([1, ...concurrency])] : []) {
     const entries = servers.map(({ variant, server }) => ({ variant, connections: connect(server, c) }));
     await cpuRounds(entries, { rounds: 0, warmup: warmupAll, batch, concurrency: c, seed, log });
   }
@@ -872,6 +872,13 @@ function pooled(runs, { rounds, processes, seed }) {
   return { ...first, rounds, processes, clusters, seed, points };
 }
 
+/** A whole number of 0 or more given on the command line, or a clear error. */
+function wholeNumber(flag, value) {
+  const number = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(number)) throw new Error(`bench: ${flag} takes a whole number of 0 or more, not ${JSON.stringify(value)}`);
+  return number;
+}
+
 const args = parseArgs(process.argv.slice(2));
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   if (typeof args.node === 'string' && realpathSync(args.node) !== realpathSync(process.execPath)) {
@@ -938,7 +945,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     rounds: args.rounds ? Number(args.rounds) : undefined,
     batch: args.batch ? Number(args.batch) : undefined,
     warmup: args.warmup ? Number(args.warmup) : undefined,
-    warmupAll: args['warmup-all'] !== undefined ? Number(args['warmup-all']) : undefined,
+    warmupAll: args['warmup-all'] !== undefined ? wholeNumber('--warmup-all', args['warmup-all']) : undefined,
     concurrency: typeof args.concurrency === 'string' ? args.concurrency.split(',').map(Number) : undefined,
     only: typeof args.only === 'string' ? args.only.split(',') : undefined,
     loglane: typeof args.loglane === 'string' ? args.loglane : undefined,

@@ -154,6 +154,31 @@ describe.each(flavours)('userId and ip ($name)', ({ express }) => {
     expect(jobs[0]?.traceId).not.toBe(response?.traceId);
   });
 
+  it('work with its own userId, or started with inherit: false, never asks the app’s resolver', async () => {
+    let asked = 0;
+    const ll = setup({
+      userId: (req) => {
+        asked++;
+        return req.user ? String(req.user.id) : undefined;
+      },
+    });
+    const app = express();
+    app.use(ll.middleware);
+    let askedByJobs = -1;
+    app.get('/jobs', (req, res) => {
+      (req as { user?: unknown }).user = { id: 7 };
+      const before = asked;
+      runWithTraceContext(() => ll.logger.child('Job').info('as a service'), { userId: 'svc' });
+      runWithTraceContext(() => ll.logger.child('Job').info('detached'), { inherit: false });
+      askedByJobs = asked - before;
+      res.send('queued');
+    });
+    await request(app).get('/jobs').expect(200);
+    const jobs = ofContext(await settled(ll), 'Job');
+    expect(askedByJobs).toBe(0);
+    expect(jobs.map((r) => r.userId)).toEqual(['svc', undefined]);
+  });
+
   it('the default resolver reads req.user.id, .sub or .userId; a throwing resolver leaves userId out', async () => {
     const ll = setup();
     const app = express();
