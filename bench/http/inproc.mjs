@@ -560,6 +560,9 @@ async function promotion(entries, { concurrency, requests = 1024 }) {
   return out;
 }
 
+/** The loglane variants compared with the base build's in an A/B (`--base`): [this build's, the base's]. */
+const AB_PAIRS = ['loglane', 'loglane-no-bodies', 'loglane-ignored'].map((n) => [n, `base:${n}`]);
+
 /**
  * Means, added CPU against the group's baseline, ratios against its reference, with intervals;
  * `clusters` is each process's number of rounds when the rounds come from several (`--processes`).
@@ -699,7 +702,7 @@ export async function runInproc({
   const servers = [];
   for (const variant of variants) servers.push({ variant, server: await variant.build(devNull) });
   assertUnpatched(prototypes, await sharedPrototypes());
-  const abPairs = builds[1] ? ['loglane', 'loglane-no-bodies', 'loglane-ignored'].map((n) => [n, `base:${n}`]) : [];
+  const abPairs = builds[1] ? AB_PAIRS : [];
   // Every variant warmed at one request per turn and at each point measured before anything is:
   // a point measured first after a few rounds is still being optimised (at 16 per turn after 4
   // rounds, bare Express cost 38 µs per request against 27 warm, and pino-http 31 against 16, whose
@@ -839,7 +842,7 @@ function pooled(runs, { rounds, processes, seed }) {
   // A run that pooled processes itself (a saved result given to --merge) keeps its processes as clusters.
   const clusters = runs.flatMap((run) => run.clusters ?? [run.rounds]);
   const variants = first.variants;
-  const abPairs = first.base ? ['loglane', 'loglane-no-bodies', 'loglane-ignored'].map((n) => [n, `base:${n}`]) : [];
+  const abPairs = first.base ? AB_PAIRS : [];
   const points = first.points.map((point, p) => {
     const cpu = {};
     const gc = {};
